@@ -1,0 +1,106 @@
+import { MonoTypeOperatorFunction, Observable, SchedulerLike, asyncScheduler } from 'rxjs';
+import { HeartbeatTimeoutError } from '../protocol/errors';
+
+/** Options of {@link heartbeat}. */
+export interface HeartbeatConfig<T> {
+  /**
+   * Sends one ping. Called every `interval` milliseconds while the stream is subscribed.
+   */
+  send: () => void;
+  /**
+   * Tells a pong apart from other inbound values. Pongs measure the round-trip time
+   * and are not passed downstream.
+   * @defaultValue a function that matches nothing (no round-trip time is measured)
+   */
+  isPong?: (value: T) => boolean;
+  /**
+   * Milliseconds between pings.
+   * @defaultValue 15000
+   */
+  interval?: number;
+  /**
+   * Milliseconds to wait, after a ping was due, for anything at all to arrive. The
+   * stream errors with {@link HeartbeatTimeoutError} after `interval + timeout`
+   * milliseconds without any inbound value.
+   * @defaultValue 10000
+   */
+  timeout?: number;
+  /**
+   * Called with the round-trip time, in milliseconds, each time a pong answers a ping.
+   * @defaultValue none
+   */
+  onRoundTrip?: (rtt: number) => void;
+  /**
+   * The scheduler for the ping interval, the timeout and the clock.
+   * @defaultValue asyncScheduler
+   */
+  scheduler?: SchedulerLike;
+}
+
+const MAX_PENDING_PINGS = 16;
+
+/**
+ * Keeps a connection honest: sends a ping every `interval`, treats any inbound value
+ * as a sign of life, and errors with {@link HeartbeatTimeoutError} when nothing at all
+ * has arrived for `interval + timeout` milliseconds, which `reconnect` then retries.
+ * This is what detects a half-open connection (TCP still up, nobody answering).
+ *
+ * Apply it to the inbound stream of one connection; `send` writes a ping on that
+ * connection.
+ *
+ * @example
+ * ```ts
+ * const socket = webSocket<Msg>(url);
+ * socket.pipe(
+ *   heartbeat({ send: () => socket.next({ type: 'ping' }), isPong: (m) => m.type === 'pong' }),
+ *   reconnect(),
+ * );
+ * ```
+ */
+export function heartbeat<T>(config: HeartbeatConfig<T>): MonoTypeOperatorFunction<T> {
+  const { send, isPong, interval = 15_000, timeout = 10_000, onRoundTrip, scheduler = asyncScheduler } = config;
+  const silenceLimit = interval + timeout;
+
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      // Time of each ping still waiting for its pong, oldest first.
+      const pending: number[] = [];
+      let lastSeen = scheduler.now();
+
+      // One watchdog re-armed for the remaining silence budget, instead of a new
+      // timer per inbound message: the hot path only stores a timestamp.
+      subscriber.add(
+        scheduler.schedule(function watchdog() {
+          const silent = scheduler.now() - lastSeen;
+          if (silent >= silenceLimit) subscriber.error(new HeartbeatTimeoutError(silent));
+          else this.schedule(undefined, silenceLimit - silent);
+        }, silenceLimit),
+      );
+
+      subscriber.add(
+        scheduler.schedule(function ping() {
+          // A server that never answers pings must not grow this list forever.
+          if (pending.length >= MAX_PENDING_PINGS) pending.shift();
+          pending.push(scheduler.now());
+          send();
+          this.schedule(undefined, interval);
+        }, interval),
+      );
+
+      subscriber.add(
+        source.subscribe({
+          next: (value) => {
+            lastSeen = scheduler.now();
+            if (isPong?.(value)) {
+              const sentAt = pending.shift();
+              if (sentAt !== undefined) onRoundTrip?.(lastSeen - sentAt);
+              return;
+            }
+            subscriber.next(value);
+          },
+          error: (err) => subscriber.error(err),
+          complete: () => subscriber.complete(),
+        }),
+      );
+    });
+}

@@ -1,0 +1,121 @@
+import { MonoTypeOperatorFunction, Observable } from 'rxjs';
+import { MessageDroppedError, QueueOverflowError } from '../protocol/errors';
+
+/** What {@link queueWhileOffline} does with a message that does not fit in a full queue. */
+export type OverflowPolicy = 'drop-oldest' | 'drop-newest' | 'error';
+
+/** Options of {@link queueWhileOffline}. */
+export interface QueueWhileOfflineConfig<T> {
+  /**
+   * Whether the connection is open. Until it first emits, the connection counts as
+   * closed. Each `true` flushes the queue, oldest first.
+   */
+  open$: Observable<boolean>;
+  /**
+   * Checked right before each message is passed on while open; `false` keeps the
+   * message queued and treats the connection as closed until `open$` emits `true`
+   * again. Covers the moment between a socket starting to close and its close event.
+   * @defaultValue a function that always returns true
+   */
+  canSend?: () => boolean;
+  /**
+   * The most messages held while offline.
+   * @defaultValue 1000
+   */
+  max?: number;
+  /**
+   * What happens to a message that arrives while `max` messages are held:
+   * `'drop-oldest'` drops the oldest held message and queues the new one,
+   * `'drop-newest'` drops the new one, `'error'` errors the stream with a
+   * {@link QueueOverflowError} that carries the refused message and every held one.
+   * @defaultValue 'drop-oldest'
+   */
+  overflow?: OverflowPolicy;
+  /**
+   * Told about every message that is dropped, including those still held when the
+   * stream is unsubscribed (reason `'unsubscribed'`). Nothing is dropped unseen.
+   * @defaultValue none
+   */
+  onDrop?: (dropped: MessageDroppedError<T>) => void;
+}
+
+/**
+ * Passes messages through while the connection is open and holds them, in order,
+ * while it is not; flushes them in that order as soon as it opens again.
+ *
+ * The queue is bounded by `max`; `overflow` says what gives when it is full, and
+ * every dropped message is reported through `onDrop` (or, with `'error'`, in the error).
+ * If the source completes while messages are held, the output completes after they
+ * are flushed.
+ *
+ * @example
+ * ```ts
+ * outbound$.pipe(queueWhileOffline({ open$: isOpen$, max: 100, onDrop: (e) => report(e) }))
+ *   .subscribe((msg) => socket.next(msg));
+ * ```
+ */
+export function queueWhileOffline<T>(config: QueueWhileOfflineConfig<T>): MonoTypeOperatorFunction<T> {
+  const { open$, canSend = () => true, max = 1000, overflow = 'drop-oldest', onDrop } = config;
+
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      const queue: T[] = [];
+      let open = false;
+      let sourceDone = false;
+
+      const flush = (): void => {
+        while (open && queue.length > 0) {
+          if (!canSend()) {
+            open = false;
+            return;
+          }
+          subscriber.next(queue.shift()!);
+        }
+        if (sourceDone && queue.length === 0) subscriber.complete();
+      };
+
+      const hold = (value: T): void => {
+        if (queue.length < max) {
+          queue.push(value);
+        } else if (overflow === 'drop-oldest') {
+          queue.push(value);
+          onDrop?.(new MessageDroppedError(queue.shift()!, 'drop-oldest'));
+        } else if (overflow === 'drop-newest') {
+          onDrop?.(new MessageDroppedError(value, 'drop-newest'));
+        } else {
+          subscriber.error(new QueueOverflowError(value, queue.splice(0), max));
+        }
+      };
+
+      subscriber.add(
+        open$.subscribe({
+          next: (isOpen) => {
+            open = isOpen;
+            flush();
+          },
+          error: (err) => subscriber.error(err),
+        }),
+      );
+
+      subscriber.add(
+        source.subscribe({
+          next: (value) => {
+            if (open && queue.length === 0 && canSend()) subscriber.next(value);
+            else {
+              open = false;
+              hold(value);
+            }
+          },
+          error: (err) => subscriber.error(err),
+          complete: () => {
+            sourceDone = true;
+            flush();
+          },
+        }),
+      );
+
+      return () => {
+        for (const value of queue.splice(0)) onDrop?.(new MessageDroppedError(value, 'unsubscribed'));
+      };
+    });
+}

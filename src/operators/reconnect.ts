@@ -1,0 +1,189 @@
+import {
+  MonoTypeOperatorFunction,
+  Observable,
+  SchedulerLike,
+  Subscription,
+  asyncScheduler,
+  defer,
+  race,
+  retry,
+  take,
+  tap,
+  throwError,
+  timer,
+} from 'rxjs';
+import { CloseCode, DEFAULT_FATAL_CLOSE_CODES, closeCodeOf, isRetryableClose } from '../protocol/closeCodes';
+import { browserOnline$ } from '../internal/online';
+
+/** What {@link ReconnectConfig.onRetry} and {@link ReconnectConfig.shouldRetry} are told about a retry. */
+export interface RetryInfo {
+  /** The retry about to be made: 1 for the first retry since the last stable connection. */
+  readonly attempt: number;
+  /** How long the retry waits, in milliseconds (0 for an immediate retry). */
+  readonly delay: number;
+  /** What the previous connection ended with. */
+  readonly error: unknown;
+  /** The close code in `error`, if there is one. */
+  readonly code: number | undefined;
+  /**
+   * True when the previous connection was refused with 4401 (unauthorized): the next
+   * attempt should fetch a fresh token instead of reusing a cached one.
+   */
+  readonly refreshCredentials: boolean;
+}
+
+/** Options of {@link reconnect}. */
+export interface ReconnectConfig {
+  /**
+   * The upper bound of the first retry's delay, in milliseconds.
+   * @defaultValue 1000
+   */
+  initialDelay?: number;
+  /**
+   * No delay is ever longer than this, in milliseconds.
+   * @defaultValue 30000
+   */
+  maxDelay?: number;
+  /**
+   * Each retry's delay bound is the previous one's times this.
+   * @defaultValue 2
+   */
+  multiplier?: number;
+  /**
+   * `'full'` waits a random time between 0 and the exponential bound ("full jitter"),
+   * so that many clients dropped at once do not come back at once; `'none'` waits
+   * exactly the bound.
+   * @defaultValue 'full'
+   */
+  jitter?: 'full' | 'none';
+  /**
+   * The random source for jitter, returning a number in [0, 1). Inject a seeded one in tests.
+   * @defaultValue Math.random
+   */
+  random?: () => number;
+  /**
+   * How many retries in a row before giving up and erroring with the last error.
+   * @defaultValue Infinity
+   */
+  maxAttempts?: number;
+  /**
+   * A connection that stayed up this long (in milliseconds, counted from the first
+   * value the source emits) resets the attempt count, so the next drop starts again
+   * from `initialDelay`.
+   * @defaultValue 5000
+   */
+  resetAfter?: number;
+  /**
+   * Close codes that are never retried.
+   * @defaultValue [1008, 4403]
+   */
+  fatalCodes?: readonly number[];
+  /**
+   * Decides whether an error is retried at all, after the close-code rules. Return
+   * `false` to give up and let the error through.
+   * @defaultValue a function that retries everything
+   */
+  shouldRetry?: (info: RetryInfo) => boolean;
+  /**
+   * When this emits while a retry is waiting out its delay, the retry happens at once.
+   * @defaultValue the browser's `online` event where `window` exists, otherwise never
+   */
+  online$?: Observable<unknown>;
+  /**
+   * Called when a retry is scheduled, before its delay starts.
+   * @defaultValue none
+   */
+  onRetry?: (info: RetryInfo) => void;
+  /**
+   * The scheduler for delays.
+   * @defaultValue asyncScheduler
+   */
+  scheduler?: SchedulerLike;
+}
+
+/**
+ * The delay bound of retry number `attempt` (1-based): `initialDelay * multiplier^(attempt-1)`,
+ * capped at `maxDelay`. With full jitter the actual delay is `random() * bound`.
+ */
+export function backoffDelay(
+  attempt: number,
+  { initialDelay = 1000, maxDelay = 30_000, multiplier = 2, jitter = 'full', random = Math.random }: ReconnectConfig = {},
+): number {
+  const bound = Math.min(maxDelay, initialDelay * Math.pow(multiplier, attempt - 1));
+  return jitter === 'full' ? Math.floor(random() * bound) : bound;
+}
+
+/**
+ * Resubscribes to the source after it errors, with exponential backoff and full jitter.
+ *
+ * Each subscription to the source is one connection: in rxwire's client the source
+ * opens a socket and errors with a close code when it closes unexpectedly. The
+ * operator:
+ *
+ * - gives up on a close code in `fatalCodes` (1008 and 4403 by default);
+ * - retries a 4401 (unauthorized) once at once, telling `onRetry` to refresh the
+ *   credentials, and treats a second 4401 in a row as fatal;
+ * - waits `backoffDelay(attempt)` before any other retry, or less if `online$` emits;
+ * - resets the attempt count once a connection has stayed up for `resetAfter`;
+ * - gives up after `maxAttempts` retries in a row, erroring with the last error.
+ *
+ * A source that completes is not retried: completion means the connection ended on purpose.
+ *
+ * @example
+ * ```ts
+ * webSocket(url).pipe(
+ *   reconnect({ initialDelay: 500, maxDelay: 10_000, onRetry: ({ attempt, delay }) => log(attempt, delay) }),
+ * );
+ * ```
+ */
+export function reconnect<T>(config: ReconnectConfig = {}): MonoTypeOperatorFunction<T> {
+  const {
+    maxAttempts = Infinity,
+    resetAfter = 5000,
+    fatalCodes = DEFAULT_FATAL_CLOSE_CODES,
+    shouldRetry = () => true,
+    online$ = browserOnline$(),
+    onRetry,
+    scheduler = asyncScheduler,
+  } = config;
+
+  return (source) =>
+    defer(() => {
+      let attempt = 0;
+      let unauthorizedRetried = false;
+
+      const tracked = defer(() => {
+        let stable: Subscription | undefined;
+        return source.pipe(
+          tap({
+            next: () => {
+              stable ??= scheduler.schedule(() => {
+                attempt = 0;
+                unauthorizedRetried = false;
+              }, resetAfter);
+            },
+            finalize: () => stable?.unsubscribe(),
+          }),
+        );
+      });
+
+      return tracked.pipe(
+        retry({
+          delay: (error: unknown) => {
+            const code = closeCodeOf(error);
+            const unauthorized = code === CloseCode.Unauthorized;
+            if (unauthorized && unauthorizedRetried) return throwError(() => error);
+            if (!unauthorized && !isRetryableClose(error, fatalCodes)) return throwError(() => error);
+            attempt += 1;
+            if (attempt > maxAttempts) return throwError(() => error);
+            if (unauthorized) unauthorizedRetried = true;
+            const delay = unauthorized ? 0 : backoffDelay(attempt, config);
+            const info: RetryInfo = { attempt, delay, error, code, refreshCredentials: unauthorized };
+            if (!shouldRetry(info)) return throwError(() => error);
+            onRetry?.(info);
+            return race(timer(delay, scheduler), online$.pipe(take(1)));
+          },
+        }),
+      );
+    });
+}

@@ -1,0 +1,127 @@
+/**
+ * The stable, machine-readable kinds of every error rxwire reports.
+ * Match on `error.kind`, not on the class or the message.
+ */
+export const ErrorKind = {
+  ConnectionClosed: 'CONNECTION_CLOSED',
+  HeartbeatTimeout: 'HEARTBEAT_TIMEOUT',
+  DecodeFailed: 'DECODE_FAILED',
+  QueueOverflow: 'QUEUE_OVERFLOW',
+  MessageDropped: 'MESSAGE_DROPPED',
+  InvalidOptions: 'INVALID_OPTIONS',
+  ClientClosed: 'CLIENT_CLOSED',
+} as const;
+
+/** One of the strings in {@link ErrorKind}. */
+export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
+
+/** The base class of every error rxwire creates. */
+export class RxwireError extends Error {
+  /** A stable string to match on, see {@link ErrorKind}. */
+  readonly kind: ErrorKind;
+
+  /**
+   * @param kind - the stable kind of the error.
+   * @param message - a human-readable explanation.
+   * @param options - the underlying `cause`, if any.
+   */
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * The connection ended without the user asking for it: the server closed it, or
+ * the network failed (code 1006). `reconnect` decides from `code` whether to retry.
+ */
+export class ConnectionClosedError extends RxwireError {
+  /**
+   * @param code - the close code (1006 when the connection was lost without a close frame).
+   * @param reason - the close reason the server gave, if any.
+   * @param cause - the underlying event or error.
+   */
+  constructor(
+    readonly code: number,
+    readonly reason: string = '',
+    cause?: unknown,
+  ) {
+    super(ErrorKind.ConnectionClosed, `connection closed with code ${code}${reason ? `: ${reason}` : ''}`, { cause });
+  }
+}
+
+/** Nothing arrived from the server within the heartbeat's `interval + timeout`. */
+export class HeartbeatTimeoutError extends RxwireError {
+  /** @param silenceMs - how long the connection had been silent, in milliseconds. */
+  constructor(readonly silenceMs: number) {
+    super(ErrorKind.HeartbeatTimeout, `no message from the server for ${silenceMs} ms`);
+  }
+}
+
+/** An inbound frame could not be decoded; the frame is dropped, the connection stays up. */
+export class DecodeError extends RxwireError {
+  /**
+   * @param reason - why decoding failed (for codec failures, the path to the bad value).
+   * @param data - the frame as received (truncated to 1 KiB of text).
+   * @param cause - the underlying parser or codec error.
+   */
+  constructor(
+    readonly reason: string,
+    readonly data: unknown,
+    cause?: unknown,
+  ) {
+    super(ErrorKind.DecodeFailed, `could not decode an inbound message: ${reason}`, { cause });
+  }
+}
+
+/** The reasons an outbound message can be dropped by {@link queueWhileOffline}. */
+export type DropReason = 'drop-oldest' | 'drop-newest' | 'unsubscribed';
+
+/** An outbound message was dropped instead of being sent; it carries the message. */
+export class MessageDroppedError<T = unknown> extends RxwireError {
+  /**
+   * @param message - the message that was not sent.
+   * @param reason - which policy dropped it.
+   */
+  constructor(
+    readonly dropped: T,
+    readonly reason: DropReason,
+  ) {
+    super(ErrorKind.MessageDropped, `an outbound message was dropped (${reason})`);
+  }
+}
+
+/**
+ * The offline queue was full and its overflow policy is `'error'`. Carries the
+ * message that was refused and the messages still queued, so nothing is lost unseen.
+ */
+export class QueueOverflowError<T = unknown> extends RxwireError {
+  /**
+   * @param rejected - the message that did not fit.
+   * @param queued - the messages that were queued when the overflow happened, oldest first.
+   * @param max - the queue's bound.
+   */
+  constructor(
+    readonly rejected: T,
+    readonly queued: readonly T[],
+    readonly max: number,
+  ) {
+    super(ErrorKind.QueueOverflow, `the offline queue is full (${max} messages)`);
+  }
+}
+
+/** The options given to a function were contradictory or invalid. */
+export class InvalidOptionsError extends RxwireError {
+  /** @param message - what is wrong and how to fix it. */
+  constructor(message: string) {
+    super(ErrorKind.InvalidOptions, message);
+  }
+}
+
+/** The client was closed with `close()`; it cannot be used any more. */
+export class ClientClosedError extends RxwireError {
+  constructor() {
+    super(ErrorKind.ClientClosed, 'the client is closed');
+  }
+}
