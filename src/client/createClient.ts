@@ -295,7 +295,9 @@ function resolveTarget(
   const base = typeof url === 'function' ? url(context) : url;
   const offered = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : [...protocols];
   if (!auth) return of({ url: base, protocols: offered, headers: undefined });
-  return from(auth.token(context)).pipe(
+  const token = auth.token(context);
+  // from() would iterate a string character by character.
+  return (typeof token === 'string' ? of(token) : from(token)).pipe(
     take(1),
     map((token): SocketTarget => {
       const { via = 'protocol', param = 'token' } = auth;

@@ -63,7 +63,7 @@ export interface FakeWebSocketKit {
    * The lifetime of every socket, live: pass it to `expectSubscriptions` to assert
    * frame by frame when each connection was made and closed.
    */
-  readonly socketLogs: readonly SocketLog[];
+  readonly socketLogs: SocketLog[];
   /**
    * Scripts the server's side of the next socket the client creates (the first
    * unscripted one), as a marble diagram read from the socket's creation:

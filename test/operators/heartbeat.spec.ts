@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { heartbeat } from '../../src/operators/heartbeat';
+import { HeartbeatTimeoutError } from '../../src/protocol/errors';
+import { testScheduler } from '../support/marbles';
+
+describe('heartbeat', () => {
+  it('errors exactly at interval + timeout of silence, after one ping', () => {
+    const pings: number[] = [];
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions, time }) => {
+      const source = cold('-');
+      const result = source.pipe(
+        heartbeat({ interval: time('----------|'), timeout: time('-----|'), send: () => pings.push(Date.now()) }),
+      );
+      expectObservable(result).toBe('15ms #', undefined, new HeartbeatTimeoutError(15));
+      expectSubscriptions(source.subscriptions).toBe('^ 14ms !');
+    });
+    expect(pings).toHaveLength(1);
+  });
+
+  it('counts any inbound value as a sign of life and keeps pinging every interval', () => {
+    const sentAt: number[] = [];
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('12ms a');
+      const result = source.pipe(
+        heartbeat({ interval: 10, timeout: 5, send: () => sentAt.push(sentAt.length) }),
+      );
+      // silence since 12 -> error at 12 + 15 = 27
+      expectObservable(result).toBe('12ms a 14ms #', { a: 'a' }, new HeartbeatTimeoutError(15));
+    });
+    expect(sentAt).toHaveLength(2); // pings at 10 and 20
+  });
+
+  it('never times out while messages keep arriving', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a 7ms a 7ms a 7ms a 7ms a|');
+      const result = source.pipe(heartbeat({ interval: 5, timeout: 5, send: () => undefined }));
+      expectObservable(result).toBe('-a 7ms a 7ms a 7ms a 7ms a|');
+    });
+  });
+
+  it('measures the round trip from ping to pong and swallows the pong', () => {
+    const rtts: number[] = [];
+    testScheduler().run(({ hot, expectObservable }) => {
+      const source = hot('13ms p 5ms m 10ms p', { p: 'pong', m: 'msg' });
+      const result = source.pipe(
+        heartbeat<string>({
+          interval: 10,
+          timeout: 50,
+          send: () => undefined,
+          isPong: (v) => v === 'pong',
+          onRoundTrip: (rtt) => rtts.push(rtt),
+        }),
+      );
+      expectObservable(result, '^ 40ms !').toBe('19ms m', { m: 'msg' });
+    });
+    // ping at 10 answered at 13; ping at 20 answered at 30
+    expect(rtts).toEqual([3, 10]);
+  });
+
+  it('passes errors and completion through and stops pinging after them', () => {
+    let pings = 0;
+    testScheduler().run(({ cold, expectObservable }) => {
+      const boom = new Error('closed');
+      expectObservable(cold('--a-#', { a: 1 }, boom).pipe(heartbeat({ interval: 3, timeout: 10, send: () => pings++ }))).toBe(
+        '--a-#',
+        { a: 1 },
+        boom,
+      );
+    });
+    expect(pings).toBe(1); // the ping at 3; none after the error at 4
+  });
+});

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { NEVER, take } from 'rxjs';
+import { reconnect, backoffDelay, RetryInfo } from '../../src/operators/reconnect';
+import { ConnectionClosedError, HeartbeatTimeoutError } from '../../src/protocol/errors';
+import { sequence, testScheduler } from '../support/marbles';
+
+const lost = new ConnectionClosedError(1006);
+
+describe('reconnect', () => {
+  it('follows the exact exponential schedule with full jitter from a seeded random source', () => {
+    const delays: number[] = [];
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold<string>('-#', undefined, lost);
+      const result = source.pipe(
+        reconnect({
+          initialDelay: 100,
+          multiplier: 2,
+          maxDelay: 300,
+          random: sequence(0.1, 0.9, 0.5, 0.99),
+          maxAttempts: 4,
+          online$: NEVER,
+          onRetry: ({ delay }) => delays.push(delay),
+        }),
+      );
+      // bounds 100, 200, 300 (capped), 300 -> delays 10, 180, 150, 297
+      expectObservable(result).toBe('642ms #', undefined, lost);
+      expectSubscriptions(source.subscriptions).toBe(['^!', '11ms ^!', '192ms ^!', '343ms ^!', '641ms ^!']);
+    });
+    expect(delays).toEqual([10, 180, 150, 297]);
+  });
+
+  it('reports each retry with its attempt number and delay, and gives up after maxAttempts', () => {
+    const infos: Array<Pick<RetryInfo, 'attempt' | 'delay' | 'code'>> = [];
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-#', undefined, lost);
+      const result = source.pipe(
+        reconnect({
+          initialDelay: 10,
+          jitter: 'none',
+          maxAttempts: 3,
+          online$: NEVER,
+          onRetry: ({ attempt, delay, code }) => infos.push({ attempt, delay, code }),
+        }),
+      );
+      // errors at 1, 12, 33, 74 -> after the 3rd retry the 4th error goes through
+      expectObservable(result).toBe('74ms #', undefined, lost);
+    });
+    expect(infos).toEqual([
+      { attempt: 1, delay: 10, code: 1006 },
+      { attempt: 2, delay: 20, code: 1006 },
+      { attempt: 3, delay: 40, code: 1006 },
+    ]);
+  });
+
+  it('resets the attempt count after a connection stayed up for resetAfter', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      // each connection emits at once and fails 20 ms later
+      const source = cold('a 19ms #', { a: 'open' }, lost);
+      const result = source.pipe(reconnect({ initialDelay: 10, jitter: 'none', resetAfter: 15, maxAttempts: 1, online$: NEVER }));
+      // every retry is attempt 1 (delay 10) because each connection outlived resetAfter
+      expectObservable(result.pipe(take(4))).toBe('a 29ms a 29ms a 29ms (a|)', { a: 'open' });
+      expectSubscriptions(source.subscriptions).toBe(['^ 19ms !', '30ms ^ 19ms !', '60ms ^ 19ms !', '90ms (^!)']);
+    });
+  });
+
+  it('does not reset the attempt count for a connection shorter than resetAfter', () => {
+    testScheduler().run(({ cold, expectSubscriptions }) => {
+      const source = cold('a 19ms #', { a: 'open' }, lost);
+      source.pipe(reconnect({ initialDelay: 10, jitter: 'none', resetAfter: 50, maxAttempts: 4, online$: NEVER })).subscribe({ error: () => undefined });
+      // delays 10, 20, 40: connections at 0, 30, 70, 130
+      expectSubscriptions(source.subscriptions).toBe(['^ 19ms !', '30ms ^ 19ms !', '70ms ^ 19ms !', '130ms ^ 19ms !', '230ms ^ 19ms !']);
+    });
+  });
+
+  it.each([1008, 4403])('does not retry the fatal close code %i', (code) => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const fatal = new ConnectionClosedError(code);
+      const source = cold('-a-#', { a: 1 }, fatal);
+      expectObservable(source.pipe(reconnect({ online$: NEVER }))).toBe('-a-#', { a: 1 }, fatal);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('honours a custom set of fatal codes', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const closed = new ConnectionClosedError(4000);
+      const source = cold('-#', undefined, closed);
+      expectObservable(source.pipe(reconnect({ fatalCodes: [4000], online$: NEVER }))).toBe('-#', undefined, closed);
+    });
+  });
+
+  it('retries 4401 once at once asking for fresh credentials, and treats a second 4401 in a row as fatal', () => {
+    const infos: RetryInfo[] = [];
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const unauthorized = new ConnectionClosedError(4401);
+      const source = cold('a-#', { a: 'open' }, unauthorized);
+      const result = source.pipe(reconnect({ initialDelay: 1000, online$: NEVER, onRetry: (i) => infos.push(i) }));
+      expectObservable(result).toBe('a-a-#', { a: 'open' }, unauthorized);
+      expectSubscriptions(source.subscriptions).toBe(['^-!', '--^-!']);
+    });
+    expect(infos).toHaveLength(1);
+    expect(infos[0]).toMatchObject({ attempt: 1, delay: 0, code: 4401, refreshCredentials: true });
+  });
+
+  it('gives 4401 another retry once a connection was stable in between', () => {
+    testScheduler().run(({ cold, expectSubscriptions }) => {
+      const unauthorized = new ConnectionClosedError(4401);
+      const source = cold('a 9ms #', { a: 'open' }, unauthorized);
+      source.pipe(reconnect({ resetAfter: 5, online$: NEVER }), take(3)).subscribe({ error: () => undefined });
+      // every 4401 comes after a stable connection, so each is retried at once
+      expectSubscriptions(source.subscriptions).toBe(['^ 9ms !', '10ms ^ 9ms !', '20ms (^!)']);
+    });
+  });
+
+  it('retries errors without a close code, such as a heartbeat timeout', () => {
+    testScheduler().run(({ cold, expectSubscriptions }) => {
+      const source = cold('-#', undefined, new HeartbeatTimeoutError(25));
+      source.pipe(reconnect({ initialDelay: 4, jitter: 'none', maxAttempts: 1, online$: NEVER })).subscribe({ error: () => undefined });
+      expectSubscriptions(source.subscriptions).toBe(['^!', '5ms ^!']);
+    });
+  });
+
+  it('lets shouldRetry refuse a retry', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const boom = new Error('boom');
+      const source = cold('-#', undefined, boom);
+      const result = source.pipe(reconnect({ shouldRetry: ({ error }) => error !== boom, online$: NEVER }));
+      expectObservable(result).toBe('-#', undefined, boom);
+      expectSubscriptions(source.subscriptions).toBe('^!');
+    });
+  });
+
+  it('retries at once when online$ fires during the backoff', () => {
+    testScheduler().run(({ cold, hot, expectSubscriptions }) => {
+      const source = cold('-#', undefined, lost);
+      const online$ = hot('-----o');
+      source.pipe(reconnect({ initialDelay: 1000, jitter: 'none', maxAttempts: 1, online$ })).subscribe({ error: () => undefined });
+      expectSubscriptions(source.subscriptions).toBe(['^!', '-----^!']);
+    });
+  });
+
+  it('does not retry a source that completes', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a|');
+      expectObservable(source.pipe(reconnect({ online$: NEVER }))).toBe('-a|');
+      expectSubscriptions(source.subscriptions).toBe('^-!');
+    });
+  });
+});
+
+describe('backoffDelay', () => {
+  it('grows by the multiplier, is capped by maxDelay, and scales by the random factor', () => {
+    const options = { initialDelay: 100, multiplier: 3, maxDelay: 1000, jitter: 'none' as const };
+    expect([1, 2, 3, 4].map((n) => backoffDelay(n, options))).toEqual([100, 300, 900, 1000]);
+    expect(backoffDelay(3, { ...options, jitter: 'full', random: () => 0.5 })).toBe(450);
+  });
+});
