@@ -3,12 +3,19 @@
  * Match on `error.kind`, not on the class or the message.
  */
 export const ErrorKind = {
+  /** {@link ConnectionClosedError}: the connection ended without the user asking. */
   ConnectionClosed: 'CONNECTION_CLOSED',
+  /** {@link HeartbeatTimeoutError}: the server went silent. */
   HeartbeatTimeout: 'HEARTBEAT_TIMEOUT',
+  /** {@link DecodeError}: an inbound frame could not be decoded. */
   DecodeFailed: 'DECODE_FAILED',
+  /** {@link QueueOverflowError}: the offline queue was full. */
   QueueOverflow: 'QUEUE_OVERFLOW',
+  /** {@link MessageDroppedError}: an outbound message was dropped. */
   MessageDropped: 'MESSAGE_DROPPED',
+  /** {@link InvalidOptionsError}: the options were invalid. */
   InvalidOptions: 'INVALID_OPTIONS',
+  /** {@link ClientClosedError}: the client was used after `close()`. */
   ClientClosed: 'CLIENT_CLOSED',
 } as const;
 
@@ -81,7 +88,7 @@ export type DropReason = 'drop-oldest' | 'drop-newest' | 'unsubscribed';
 /** An outbound message was dropped instead of being sent; it carries the message. */
 export class MessageDroppedError<T = unknown> extends RxwireError {
   /**
-   * @param message - the message that was not sent.
+   * @param dropped - the message that was not sent.
    * @param reason - which policy dropped it.
    */
   constructor(

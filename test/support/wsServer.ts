@@ -1,0 +1,70 @@
+import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, WebSocket } from 'ws';
+
+/** One connection as the test server saw it. */
+export interface SeenConnection {
+  socket: WebSocket;
+  request: IncomingMessage;
+  received: unknown[];
+  closeCode?: number;
+}
+
+/** A real `ws` server on 127.0.0.1 for integration tests, restartable on the same port. */
+export class TestServer {
+  readonly connections: SeenConnection[] = [];
+  private wss: WebSocketServer | undefined;
+  port = 0;
+
+  constructor(private readonly onConnection: (connection: SeenConnection) => void = () => undefined) {}
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}/live`;
+  }
+
+  async start(): Promise<this> {
+    const wss = new WebSocketServer({
+      host: '127.0.0.1',
+      port: this.port,
+      // Select the application protocol, never the token entry.
+      handleProtocols: (protocols) => [...protocols].find((p) => !p.startsWith('bearer.')) ?? false,
+    });
+    this.wss = wss;
+    wss.on('connection', (socket, request) => {
+      const seen: SeenConnection = { socket, request, received: [] };
+      this.connections.push(seen);
+      socket.on('message', (data) => {
+        const text = data.toString();
+        try {
+          seen.received.push(JSON.parse(text));
+        } catch {
+          seen.received.push(text);
+        }
+      });
+      socket.on('close', (code) => (seen.closeCode = code));
+      this.onConnection(seen);
+    });
+    await once(wss, 'listening');
+    this.port = (wss.address() as AddressInfo).port;
+    return this;
+  }
+
+  /** Stops listening and drops every connection without a close frame (as a crash would). */
+  async stop(): Promise<void> {
+    const wss = this.wss;
+    if (!wss) return;
+    this.wss = undefined;
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+}
+
+/** Resolves when `predicate` holds, polling every 10 ms; rejects after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
