@@ -273,3 +273,23 @@ describe('createClient in virtual time', () => {
     ).toThrow(InvalidOptionsError);
   });
 });
+
+describe('createClient url option', () => {
+  it('calls a url function again before every attempt', () => {
+    const seen: number[] = [];
+    testScheduler().run(({ expectSubscriptions }) => {
+      const kit = createFakeWebSocket();
+      kit.script('-#');
+      kit.script('-o');
+      const client = createClient({
+        url: ({ attempt }) => (seen.push(attempt), `ws://server-${attempt % 2}/live`),
+        WebSocketCtor: kit.WebSocketCtor,
+        heartbeat: false,
+        reconnect: { initialDelay: 4, jitter: 'none' },
+      });
+      client.messages$.pipe(take(1)).subscribe();
+      expectSubscriptions(kit.socketLogs).toBe(['^!', '5ms ^']);
+    });
+    expect(seen).toEqual([0, 1]);
+  });
+});
