@@ -7,6 +7,7 @@ export type {
   ClientQueueOptions,
   ClientStats,
   ConnectionState,
+  RequestOptions,
   TokenContext,
   WebSocketConstructor,
   WebSocketLike,
@@ -28,5 +29,30 @@ export {
   QueueOverflowError,
   InvalidOptionsError,
   ClientClosedError,
+  ValidationError,
+  SubscriptionError,
+  RequestTimeoutError,
+  RemoteError,
 } from './protocol/errors';
 export type { DropReason } from './protocol/errors';
+export { route } from './operators/route';
+export { defineProtocol } from './protocol/defineProtocol';
+export type {
+  ChannelDefinition,
+  ChannelMessage,
+  ChannelName,
+  ChannelParams,
+  EmptyProtocol,
+  EventName,
+  EventPayload,
+  Protocol,
+  ProtocolDefinition,
+  RequestDefinition,
+  RequestName,
+  RequestPayload,
+  ResponseOf,
+} from './protocol/defineProtocol';
+export { jsonEnvelope } from './protocol/jsonEnvelope';
+export type { Inbound, WireAdapter, WireError, WireRequest, WireSubscription } from './protocol/adapter';
+export { formatErrors } from './protocol/validate';
+export type { GapNotice } from './client/channels';

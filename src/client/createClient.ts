@@ -6,11 +6,11 @@ import {
   Subscription,
   asyncScheduler,
   auditTime,
-  concat,
   defer,
   filter,
   finalize,
   from,
+  ignoreElements,
   map,
   merge,
   of,
@@ -19,39 +19,32 @@ import {
   take,
   takeUntil,
   tap,
+  throwError,
 } from 'rxjs';
 import { reconnect } from '../operators/reconnect';
-import { queueWhileOffline } from '../operators/queueWhileOffline';
+import { route } from '../operators/route';
 import { CloseCode, closeCodeOf } from '../protocol/closeCodes';
-import {
-  ClientClosedError,
-  InvalidOptionsError,
-  MessageDroppedError,
-  QueueOverflowError,
-} from '../protocol/errors';
-import { frameSize } from '../internal/utf8';
+import { ClientClosedError, DecodeError, InvalidOptionsError, ValidationError } from '../protocol/errors';
+import type { Inbound } from '../protocol/adapter';
+import { jsonEnvelope } from '../protocol/jsonEnvelope';
+import type { EmptyProtocol, Protocol } from '../protocol/defineProtocol';
+import { check } from '../protocol/validate';
+import { stableKey } from '../internal/stableKey';
 import { OPENED, OpenSocket, SocketTarget, openSocket } from './socket';
-import type {
-  AuthOptions,
-  Client,
-  ClientOptions,
-  ClientStats,
-  ConnectionState,
-  TokenContext,
-  WebSocketConstructor,
-} from './types';
+import { ChannelEntry, ChannelRegistry, GapNotice } from './channels';
+import { RequestTable } from './requests';
+import { OutboundPath } from './outbound';
+import type { AuthOptions, Client, ClientOptions, ClientStats, ConnectionState, TokenContext, WebSocketConstructor } from './types';
 
 const IDLE: ConnectionState = { status: 'closed', code: CloseCode.NormalClosure, reason: 'not connected', final: false };
-const DEFAULT_PING = { type: 'ping' };
-const isDefaultPong = (message: unknown): boolean => (message as { type?: unknown } | null)?.type === 'pong';
 
 /**
  * Creates a client for one WebSocket endpoint: lazy, reconnecting, heartbeating,
- * queueing what is sent while offline.
+ * queueing what is sent while offline, and typed by the protocol it is given.
  *
- * Nothing happens until the first subscriber to `messages$` (or a call to
- * `connect()`); the connection then stays up while anything is subscribed and closes
- * with 1000 when the last subscriber leaves.
+ * Nothing happens until the first subscriber to a channel, an event, a request or
+ * `messages$` (or a call to `connect()`); the connection then stays up while anything
+ * is subscribed and closes with 1000 when the last subscriber leaves.
  *
  * @throws {@link InvalidOptionsError} when there is no WebSocket class to use, or when
  * `auth.via` is `'header'` with a WebSocket class that cannot send headers.
@@ -59,29 +52,28 @@ const isDefaultPong = (message: unknown): boolean => (message as { type?: unknow
  * @example
  * ```ts
  * import WebSocket from 'ws';
- * const client = createClient({
- *   url: 'ws://127.0.0.1:8080',
- *   WebSocketCtor: WebSocket,
- *   auth: { token: () => fetchToken(), via: 'header' },
- * });
- * client.state$.subscribe((s) => console.log(s.status));
- * client.messages$.subscribe((m) => console.log(m));
- * client.send({ type: 'hello' });
+ * const client = createClient({ url: 'ws://127.0.0.1:8080', WebSocketCtor: WebSocket, protocol: smartHome });
+ * client.channel('device', { id: 'oven-1' }).subscribe((update) => console.log(update.temperature));
+ * client.request('setTarget', { id: 'oven-1', target: 180 }).subscribe((reply) => console.log(reply.ok));
  * ```
  */
-export function createClient(options: ClientOptions): Client {
+export function createClient<P extends Protocol = EmptyProtocol>(options: ClientOptions<P>): Client<P> {
   const {
     url,
     WebSocketCtor = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
     protocols,
     auth,
+    protocol = { channels: {}, events: {}, requests: {} } as unknown as P,
+    adapter = jsonEnvelope(),
     reconnect: reconnectOptions = {},
     heartbeat: heartbeatOptions = {},
     queue: { max = 1000, overflow = 'drop-oldest' } = {},
+    requestTimeout = 10_000,
     closeTimeout = 1000,
     statsInterval = 1000,
     scheduler,
   } = options;
+  const clock = scheduler ?? asyncScheduler;
 
   if (!WebSocketCtor) {
     throw new InvalidOptionsError('there is no global WebSocket here: pass WebSocketCtor (in Node, WebSocket from the ws package)');
@@ -94,6 +86,7 @@ export function createClient(options: ClientOptions): Client {
 
   const state = new BehaviorSubject<ConnectionState>(IDLE);
   const errors = new Subject<unknown>();
+  const gaps = new Subject<GapNotice>();
   const closed = new ReplaySubject<void>(1);
   const open = new BehaviorSubject<boolean>(false);
   const statsChanged = new Subject<void>();
@@ -105,6 +98,9 @@ export function createClient(options: ClientOptions): Client {
     decodeErrors: 0,
     dropped: 0,
     queued: 0,
+    duplicates: 0,
+    gaps: 0,
+    lateReplies: 0,
     reconnects: 0,
     roundTripTime: undefined as number | undefined,
   };
@@ -113,12 +109,66 @@ export function createClient(options: ClientOptions): Client {
   let attempt = 0;
   let refresh = false;
   let isClosed = false;
+  let ids = 0;
 
   const touch = (): void => statsChanged.next();
   const setState = (next: ConnectionState): void => {
     if (!isClosed) state.next(next);
   };
+  const reportDecodeError = (error: DecodeError): void => {
+    counters.decodeErrors += 1;
+    touch();
+    errors.next(error);
+  };
+  const sendControl = (frame: unknown): boolean => {
+    if (frame === undefined || !socket?.canSend()) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
+  };
+  const isOpen = (): boolean => socket?.canSend() ?? false;
 
+  const channels = new ChannelRegistry(adapter, {
+    sendControl,
+    isOpen,
+    nextId: () => String(++ids),
+    onDecodeError: reportDecodeError,
+    onDuplicate: () => {
+      counters.duplicates += 1;
+      touch();
+    },
+    onGap: (notice) => {
+      counters.gaps += 1;
+      touch();
+      gaps.next(notice);
+    },
+  });
+  const requests = new RequestTable(adapter, {
+    sendControl,
+    isOpen,
+    onDecodeError: reportDecodeError,
+    onLateReply: () => {
+      counters.lateReplies += 1;
+      touch();
+    },
+  });
+  const outbound = new OutboundPath(
+    {
+      open$: open,
+      canSend: isOpen,
+      write: (frame) => socket!.send(frame),
+      onDrop: (error) => {
+        counters.dropped += 1;
+        touch();
+        errors.next(error);
+      },
+      onOverflow: (error) => errors.next(error),
+      onQueueSize: (delta) => (counters.queued += delta),
+    },
+    max,
+    overflow,
+  );
+
+  const ping = adapter.ping();
   const hooks = {
     WebSocketCtor,
     heartbeat:
@@ -127,8 +177,8 @@ export function createClient(options: ClientOptions): Client {
         : {
             interval: heartbeatOptions.interval ?? 15_000,
             timeout: heartbeatOptions.timeout ?? 10_000,
-            ping: heartbeatOptions.ping ?? DEFAULT_PING,
-            isPong: heartbeatOptions.isPong ?? isDefaultPong,
+            ping: heartbeatOptions.ping ?? ping,
+            isPong: heartbeatOptions.isPong ?? ((message: unknown) => adapter.decode(message).kind === 'pong'),
           },
     closeTimeout,
     scheduler,
@@ -137,13 +187,20 @@ export function createClient(options: ClientOptions): Client {
       attempt = 0;
       refresh = false;
       if (opens++ > 0) counters.reconnects += 1;
+      // Handshake, then subscriptions, then requests, then what the user queued.
+      for (const frame of adapter.hello?.() ?? []) sendControl(frame);
+      channels.onOpen();
+      requests.onOpen();
       setState({ status: 'open', protocol: opened.protocol });
       touch();
       open.next(true);
     },
     onClosing: () => {
+      if (!socket) return;
       socket = undefined;
-      if (open.value) open.next(false);
+      channels.onClose();
+      requests.onClose();
+      open.next(false);
     },
     onFrameIn: (bytes: number) => {
       counters.messagesIn += 1;
@@ -155,11 +212,7 @@ export function createClient(options: ClientOptions): Client {
       counters.bytesOut += bytes;
       touch();
     },
-    onDecodeError: (error: unknown) => {
-      counters.decodeErrors += 1;
-      touch();
-      errors.next(error);
-    },
+    onDecodeError: reportDecodeError,
     onRoundTrip: (rtt: number) => {
       counters.roundTripTime = rtt;
       touch();
@@ -172,14 +225,13 @@ export function createClient(options: ClientOptions): Client {
     return resolveTarget(url, protocols, auth, context).pipe(switchMap((target) => openSocket(target, hooks)));
   });
 
-  const connection$ = oneAttempt.pipe(
+  const frames$ = oneAttempt.pipe(
     reconnectOptions === false
       ? (source: Observable<unknown>) => source
       : reconnect<unknown>({
           ...reconnectOptions,
           scheduler,
-          shouldRetry: (info) =>
-            !(info.error instanceof InvalidOptionsError) && (reconnectOptions.shouldRetry?.(info) ?? true),
+          shouldRetry: (info) => !(info.error instanceof InvalidOptionsError) && (reconnectOptions.shouldRetry?.(info) ?? true),
           onRetry: (info) => {
             attempt = info.attempt;
             refresh = info.refreshCredentials;
@@ -199,53 +251,99 @@ export function createClient(options: ClientOptions): Client {
       refresh = false;
       if (state.value.status !== 'closed') setState(IDLE);
     }),
+    filter((frame) => frame !== OPENED),
     share(),
   );
 
-  const messages$ = connection$.pipe(
-    filter((message) => message !== OPENED),
+  const messages$ = frames$.pipe(takeUntil(closed));
+
+  // Channels, events and requests hold the connection through this one shared
+  // subscription, which decodes every frame once and routes it by one map lookup.
+  const eventSubjects = new Map<string, Subject<unknown>>();
+  const dispatch$ = frames$.pipe(
+    map((frame) => adapter.decode(frame)),
+    route((inbound: Inbound) => (inbound.kind === 'message' ? inbound.key : undefined), channels.routes),
+    tap((inbound) => {
+      if (inbound.kind === 'message') return; // for a channel already left: dropped
+      if (channels.handleControl(inbound) || requests.handle(inbound) || inbound.kind === 'pong') return;
+      if (inbound.kind === 'event') {
+        const codec = protocol.events[inbound.name];
+        if (!codec) return reportDecodeError(new DecodeError(`unknown event "${inbound.name}"`, inbound.data));
+        const checked = check(codec, inbound.data);
+        if (checked.ok) eventSubjects.get(inbound.name)?.next(checked.value);
+        else reportDecodeError(new DecodeError(`event "${inbound.name}": ${checked.reason}`, inbound.data));
+        return;
+      }
+      if (inbound.kind === 'unknown') reportDecodeError(new DecodeError(inbound.reason, undefined));
+    }),
+    ignoreElements(),
     takeUntil(closed),
+    share(),
   );
 
-  // The outbound path: send() -> offline queue -> the open socket.
-  const outbound = new Subject<string>();
-  let overflowed: QueueOverflowError<string> | undefined;
-  let outboundSubscription: Subscription | undefined;
-  const startOutbound = (held: readonly string[]): void => {
-    outboundSubscription = concat(from(held), outbound)
-      .pipe(
-        tap(() => (counters.queued += 1)),
-        queueWhileOffline<string>({
-          open$: open,
-          canSend: () => socket?.canSend() ?? false,
-          max,
-          overflow,
-          onDrop: (dropped) => {
-            counters.queued -= 1;
-            counters.dropped += 1;
-            touch();
-            errors.next(new MessageDroppedError(JSON.parse(dropped.dropped), dropped.reason));
-          },
-        }),
-      )
-      .subscribe({
-        next: (frame) => {
-          counters.queued -= 1;
-          socket!.send(frame);
-        },
-        error: (error: QueueOverflowError<string>) => {
-          counters.queued -= error.queued.length + 1;
-          overflowed = new QueueOverflowError(JSON.parse(error.rejected), error.queued.map((f) => JSON.parse(f)), error.max);
-          errors.next(overflowed);
-          startOutbound(error.queued);
-        },
-      });
+  const channelCache = new Map<string, Observable<unknown>>();
+  const channel = (name: string, params: unknown): Observable<unknown> => {
+    const definition = protocol.channels[name];
+    if (!definition) return throwError(() => new ValidationError(`channel name "${name}"`, 'not in the protocol'));
+    const checked = check(definition.params, params);
+    if (!checked.ok) return throwError(() => new ValidationError(`params of channel "${name}"`, checked.reason));
+    const cacheKey = `${name}\u0000${stableKey(params)}`;
+    let shared = channelCache.get(cacheKey);
+    if (!shared) {
+      shared = new Observable<unknown>((sink) => {
+        if (isClosed) return sink.complete();
+        const entry: ChannelEntry = {
+          channel: name,
+          params,
+          wireParams: definition.params.encode(checked.value),
+          codec: definition.message,
+          sink,
+          lastSeq: undefined,
+          wire: undefined,
+          key: undefined,
+        };
+        channels.add(entry);
+        const hold = dispatch$.subscribe({ error: (e) => sink.error(e), complete: () => sink.complete() });
+        return () => {
+          channels.remove(entry);
+          hold.unsubscribe();
+        };
+      }).pipe(
+        finalize(() => channelCache.delete(cacheKey)),
+        share(),
+      );
+      channelCache.set(cacheKey, shared);
+    }
+    return shared;
   };
-  startOutbound([]);
+
+  const event = (name: string): Observable<unknown> => {
+    if (!protocol.events[name]) return throwError(() => new ValidationError(`event name "${name}"`, 'not in the protocol'));
+    let subject = eventSubjects.get(name);
+    if (!subject) eventSubjects.set(name, (subject = new Subject()));
+    return merge(dispatch$, subject).pipe(takeUntil(closed));
+  };
+
+  const request = (name: string, payload: unknown, requestOptions: { timeout?: number } = {}): Observable<unknown> => {
+    const definition = protocol.requests[name];
+    if (!definition) return throwError(() => new ValidationError(`request name "${name}"`, 'not in the protocol'));
+    const checked = check(definition.request, payload);
+    if (!checked.ok) return throwError(() => new ValidationError(`payload of request "${name}"`, checked.reason));
+    const { timeout = requestTimeout } = requestOptions;
+    return new Observable<unknown>((sink) => {
+      if (isClosed) return sink.error(new ClientClosedError());
+      const forget = requests.start(`r${++ids}`, name, definition.request.encode(checked.value), definition, sink, timeout, clock);
+      const hold = dispatch$.subscribe({ error: (e) => sink.error(e), complete: () => sink.error(new ClientClosedError()) });
+      return () => {
+        forget();
+        hold.unsubscribe();
+      };
+    });
+  };
 
   const stats$ = defer(() =>
-    merge(of(undefined), statsChanged.pipe(auditTime(statsInterval, scheduler ?? asyncScheduler))).pipe(
-      map((): ClientStats => ({ ...counters })),
+    merge(of(undefined), statsChanged.pipe(auditTime(statsInterval, clock))).pipe(
+      map((): ClientStats => ({ ...counters, channels: channels.size, pendingRequests: requests.size })),
       takeUntil(closed),
     ),
   );
@@ -254,21 +352,20 @@ export function createClient(options: ClientOptions): Client {
     state$: state.asObservable(),
     messages$,
     errors$: errors.asObservable(),
+    gaps$: gaps.asObservable(),
     stats$,
+    channel: channel as Client<P>['channel'],
+    event: event as Client<P>['event'],
+    request: request as Client<P>['request'],
     send(message: unknown): void {
       if (isClosed) throw new ClientClosedError();
       const frame = JSON.stringify(message);
       if (frame === undefined) throw new InvalidOptionsError('send() needs a value that JSON can represent');
-      outbound.next(frame);
-      if (overflowed) {
-        const error = overflowed;
-        overflowed = undefined;
-        throw error;
-      }
+      outbound.push(frame);
     },
     connect(): Subscription {
       // The outcome of a fatal close is on state$; this subscriber only holds the connection.
-      return messages$.subscribe({ error: () => undefined });
+      return dispatch$.subscribe({ error: () => undefined });
     },
     close(): void {
       if (isClosed) return;
@@ -276,11 +373,12 @@ export function createClient(options: ClientOptions): Client {
       isClosed = true;
       closed.next();
       closed.complete();
-      outboundSubscription?.unsubscribe();
-      outbound.complete();
+      outbound.stop();
+      for (const subject of eventSubjects.values()) subject.complete();
       open.complete();
       state.complete();
       errors.complete();
+      gaps.complete();
       statsChanged.complete();
     },
   };
@@ -299,14 +397,14 @@ function resolveTarget(
   // from() would iterate a string character by character.
   return (typeof token === 'string' ? of(token) : from(token)).pipe(
     take(1),
-    map((token): SocketTarget => {
+    map((value): SocketTarget => {
       const { via = 'protocol', param = 'token' } = auth;
-      if (via === 'header') return { url: base, protocols: offered, headers: { Authorization: `Bearer ${token}` } };
+      if (via === 'header') return { url: base, protocols: offered, headers: { Authorization: `Bearer ${value}` } };
       if (via === 'query') {
         const separator = base.includes('?') ? '&' : '?';
-        return { url: `${base}${separator}${encodeURIComponent(param)}=${encodeURIComponent(token)}`, protocols: offered, headers: undefined };
+        return { url: `${base}${separator}${encodeURIComponent(param)}=${encodeURIComponent(value)}`, protocols: offered, headers: undefined };
       }
-      return { url: base, protocols: [...(offered.length > 0 ? offered : ['rxwire']), `bearer.${token}`], headers: undefined };
+      return { url: base, protocols: [...(offered.length > 0 ? offered : ['rxwire']), `bearer.${value}`], headers: undefined };
     }),
   );
 }

@@ -110,7 +110,7 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
     });
 
     const hb = hooks.heartbeat;
-    const ping = hb ? JSON.stringify(hb.ping) : '';
+    const ping: string | undefined = hb ? JSON.stringify(hb.ping) : undefined;
     let inbound: Observable<unknown> = subject;
     if (hb) {
       inbound = subject.pipe(
@@ -119,7 +119,7 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
           timeout: hb.timeout,
           scheduler: hooks.scheduler,
           send: () => {
-            if (canSend()) send(ping);
+            if (ping !== undefined && canSend()) send(ping);
           },
           isPong: (data) => typeof data === 'string' && data.length <= MAX_PONG_LENGTH && isPongFrame(data, hb.isPong),
           onRoundTrip: hooks.onRoundTrip,

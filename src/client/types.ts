@@ -1,6 +1,20 @@
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { ReconnectConfig } from '../operators/reconnect';
 import type { OverflowPolicy } from '../operators/queueWhileOffline';
+import type { WireAdapter } from '../protocol/adapter';
+import type {
+  ChannelMessage,
+  ChannelName,
+  ChannelParams,
+  EmptyProtocol,
+  EventName,
+  EventPayload,
+  Protocol,
+  RequestName,
+  RequestPayload,
+  ResponseOf,
+} from '../protocol/defineProtocol';
+import type { GapNotice } from './channels';
 
 /**
  * The part of a WebSocket that rxwire uses: the browser's `WebSocket`, the `ws`
@@ -94,12 +108,12 @@ export interface ClientHeartbeatOptions {
   timeout?: number;
   /**
    * The ping message.
-   * @defaultValue `{ type: 'ping' }`
+   * @defaultValue the adapter's `ping()` (`{ type: 'ping' }` for rxwire's envelope)
    */
   ping?: unknown;
   /**
-   * Recognises the pong among inbound messages.
-   * @defaultValue a function matching `{ type: 'pong' }`
+   * Recognises the pong among inbound messages (only frames of up to 256 characters are asked).
+   * @defaultValue the adapter's reading of the frame (`{ type: 'pong' }` for rxwire's envelope)
    */
   isPong?: (message: unknown) => boolean;
 }
@@ -120,7 +134,7 @@ export interface ClientQueueOptions {
 }
 
 /** Options of {@link createClient}. */
-export interface ClientOptions {
+export interface ClientOptions<P extends Protocol = EmptyProtocol> {
   /**
    * The server's `ws:` or `wss:` URL, or a function called before every attempt
    * (to pick another server, for example).
@@ -141,6 +155,23 @@ export interface ClientOptions {
    * @defaultValue none
    */
   auth?: AuthOptions;
+  /**
+   * The protocol made by {@link defineProtocol}: it types `channel()`, `event()` and
+   * `request()` and validates what goes in and out.
+   * @defaultValue an empty protocol
+   */
+  protocol?: P;
+  /**
+   * How the client speaks to the server on the wire.
+   * @defaultValue {@link jsonEnvelope}()
+   */
+  adapter?: WireAdapter;
+  /**
+   * Milliseconds a request waits for its reply (including time spent waiting for a
+   * connection) before it errors with {@link RequestTimeoutError}.
+   * @defaultValue 10000
+   */
+  requestTimeout?: number;
   /**
    * Reconnection with backoff, or `false` to never reconnect.
    * @defaultValue `{}` (the defaults of {@link ReconnectConfig})
@@ -233,14 +264,56 @@ export interface ClientStats {
   readonly dropped: number;
   /** Outbound messages held in the offline queue right now. */
   readonly queued: number;
+  /** Replayed messages dropped because they had been delivered already. */
+  readonly duplicates: number;
+  /** Gap notices emitted on `gaps$`. */
+  readonly gaps: number;
+  /** Replies that arrived after their request timed out or was unsubscribed. */
+  readonly lateReplies: number;
+  /** Wire subscriptions live now (one per distinct channel and params). */
+  readonly channels: number;
+  /** Requests waiting for their reply now. */
+  readonly pendingRequests: number;
   /** Connections opened after the first one. */
   readonly reconnects: number;
   /** The last measured heartbeat round-trip time in milliseconds, if any. */
   readonly roundTripTime: number | undefined;
 }
 
-/** The client returned by {@link createClient}. */
-export interface Client {
+/** Options of one request. */
+export interface RequestOptions {
+  /**
+   * Milliseconds to wait for the reply.
+   * @defaultValue the client's `requestTimeout`
+   */
+  timeout?: number;
+}
+
+/** The client returned by {@link createClient}, typed by its protocol `P`. */
+export interface Client<P extends Protocol = EmptyProtocol> {
+  /**
+   * The messages of one channel with the given params, decoded and validated.
+   *
+   * Observers of the same channel and params (compared by value, key order ignored)
+   * share one wire subscription: it is sent when the first observer arrives and undone
+   * when the last leaves. After every reconnect it is sent again, once, with the last
+   * sequence number seen; replayed messages already delivered are dropped. A server
+   * refusal errors this Observable alone with {@link SubscriptionError}; params that
+   * fail their codec error it with {@link ValidationError} before anything is sent.
+   */
+  channel<N extends ChannelName<P>>(name: N, params: ChannelParams<P, N>): Observable<ChannelMessage<P, N>>;
+  /** The events named `name`, decoded and validated. Subscribing holds the connection. */
+  event<N extends EventName<P>>(name: N): Observable<EventPayload<P, N>>;
+  /**
+   * Sends a request and emits its typed reply once, then completes. Errors with
+   * {@link RequestTimeoutError}, {@link RemoteError} (the server's error), or
+   * {@link ValidationError} (the payload failed its codec: nothing was sent). Made while
+   * offline, it waits (within its timeout) and goes out on the next open. Cold: each
+   * subscription sends one request; unsubscribing forgets it.
+   */
+  request<N extends RequestName<P>>(name: N, payload: RequestPayload<P, N>, options?: RequestOptions): Observable<ResponseOf<P, N>>;
+  /** Notices of messages lost beyond recovery, per channel: refetch what you need. */
+  readonly gaps$: Observable<GapNotice>;
   /** The connection's state; replays the current state to every new subscriber. */
   readonly state$: Observable<ConnectionState>;
   /**

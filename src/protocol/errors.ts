@@ -17,6 +17,14 @@ export const ErrorKind = {
   InvalidOptions: 'INVALID_OPTIONS',
   /** {@link ClientClosedError}: the client was used after `close()`. */
   ClientClosed: 'CLIENT_CLOSED',
+  /** {@link ValidationError}: an outbound value failed its codec; nothing was sent. */
+  ValidationFailed: 'VALIDATION_FAILED',
+  /** {@link SubscriptionError}: the server refused or ended a subscription. */
+  SubscriptionFailed: 'SUBSCRIPTION_FAILED',
+  /** {@link RequestTimeoutError}: no reply within the request's timeout. */
+  RequestTimeout: 'REQUEST_TIMEOUT',
+  /** {@link RemoteError}: the server answered a request with an error. */
+  RemoteError: 'REMOTE_ERROR',
 } as const;
 
 /** One of the strings in {@link ErrorKind}. */
@@ -130,5 +138,72 @@ export class InvalidOptionsError extends RxwireError {
 export class ClientClosedError extends RxwireError {
   constructor() {
     super(ErrorKind.ClientClosed, 'the client is closed');
+  }
+}
+
+/**
+ * An outbound value (channel params, request payload) failed its codec. It is raised
+ * before anything goes on the wire.
+ */
+export class ValidationError extends RxwireError {
+  /**
+   * @param what - what was being validated, e.g. `params of channel "device"`.
+   * @param reason - the path-level reason from the codec.
+   */
+  constructor(
+    readonly what: string,
+    readonly reason: string,
+  ) {
+    super(ErrorKind.ValidationFailed, `invalid ${what}: ${reason}`);
+  }
+}
+
+/** The server refused a subscription (or ended it with an error). Only that channel is affected. */
+export class SubscriptionError extends RxwireError {
+  /**
+   * @param channel - the channel's name.
+   * @param params - the channel's parameters.
+   * @param code - the server's machine-readable code, e.g. `'FORBIDDEN'`.
+   * @param serverMessage - the server's explanation.
+   */
+  constructor(
+    readonly channel: string,
+    readonly params: unknown,
+    readonly code: string,
+    readonly serverMessage: string,
+  ) {
+    super(ErrorKind.SubscriptionFailed, `subscription to "${channel}" refused: ${code}${serverMessage && serverMessage !== code ? ` (${serverMessage})` : ''}`);
+  }
+}
+
+/** A request got no reply within its timeout. A reply arriving later is dropped and counted. */
+export class RequestTimeoutError extends RxwireError {
+  /**
+   * @param request - the request's name.
+   * @param timeout - the timeout in milliseconds.
+   */
+  constructor(
+    readonly request: string,
+    readonly timeout: number,
+  ) {
+    super(ErrorKind.RequestTimeout, `request "${request}" got no reply within ${timeout} ms`);
+  }
+}
+
+/** The server answered a request with an error. */
+export class RemoteError<D = unknown> extends RxwireError {
+  /**
+   * @param request - the request's name.
+   * @param code - the server's machine-readable code.
+   * @param serverMessage - the server's explanation.
+   * @param data - structured details, decoded by the request's `error` codec where there is one.
+   */
+  constructor(
+    readonly request: string,
+    readonly code: string,
+    readonly serverMessage: string,
+    readonly data?: D,
+  ) {
+    super(ErrorKind.RemoteError, `request "${request}" failed: ${code}${serverMessage && serverMessage !== code ? ` (${serverMessage})` : ''}`);
   }
 }

@@ -1,0 +1,150 @@
+import type { Subscriber } from 'rxjs';
+import type * as t from 'io-ts';
+import type { Inbound, WireAdapter, WireSubscription } from '../protocol/adapter';
+import { DecodeError, SubscriptionError } from '../protocol/errors';
+import { check } from '../protocol/validate';
+
+/** A notice that messages of a channel were lost and cannot be replayed: refetch what you need. */
+export interface GapNotice {
+  /** The channel's name. */
+  readonly channel: string;
+  /** The channel's parameters. */
+  readonly params: unknown;
+  /** The first missing sequence number. */
+  readonly from: number;
+  /** The last missing sequence number. */
+  readonly to: number;
+}
+
+/** One live wire subscription: a distinct (channel, params), however many observers share it. */
+export interface ChannelEntry {
+  readonly channel: string;
+  readonly params: unknown;
+  readonly wireParams: unknown;
+  readonly codec: t.Mixed;
+  readonly sink: Subscriber<unknown>;
+  /** The last sequence number delivered, kept across reconnects for `since`. */
+  lastSeq: number | undefined;
+  /** The subscription on the current connection, if it was sent on it. */
+  wire: WireSubscription | undefined;
+  key: string | undefined;
+}
+
+type MessageFrame = Extract<Inbound, { kind: 'message' }>;
+
+/** What the registry needs from its client. */
+export interface ChannelIo {
+  /** Sends a control frame if the socket is open; returns whether it was sent. */
+  sendControl(frame: unknown): boolean;
+  isOpen(): boolean;
+  nextId(): string;
+  onDecodeError(error: DecodeError): void;
+  onDuplicate(): void;
+  onGap(notice: GapNotice): void;
+}
+
+/**
+ * The client's live channels: subscribes each on the wire exactly once per connection,
+ * routes inbound messages to them by one map lookup, drops replayed duplicates by
+ * sequence number, and turns lost ranges into gap notices.
+ */
+export class ChannelRegistry {
+  /** Message handlers by routing key, for the `route` operator. */
+  readonly routes = new Map<string, (frame: Inbound) => void>();
+  private readonly entries = new Set<ChannelEntry>();
+  private readonly byKey = new Map<string, ChannelEntry>();
+
+  constructor(
+    private readonly adapter: WireAdapter,
+    private readonly io: ChannelIo,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  add(entry: ChannelEntry): void {
+    this.entries.add(entry);
+    if (this.io.isOpen()) this.subscribeOnWire(entry);
+  }
+
+  remove(entry: ChannelEntry): void {
+    if (!this.entries.delete(entry)) return;
+    const wire = entry.wire;
+    this.forget(entry);
+    // An entry left while offline was never subscribed on this connection: nothing to undo.
+    if (wire) this.io.sendControl(this.adapter.unsubscribe(wire));
+  }
+
+  /** A connection opened: subscribe every live channel on it, once, with its last seq. */
+  onOpen(): void {
+    for (const entry of this.entries) this.subscribeOnWire(entry);
+  }
+
+  /** The connection is gone: nothing routed under its ids may be delivered any more. */
+  onClose(): void {
+    for (const entry of this.entries) this.forget(entry);
+  }
+
+  /** Handles the control frames about subscriptions. Returns false for other frames. */
+  handleControl(inbound: Inbound): boolean {
+    if (inbound.kind !== 'subscribed' && inbound.kind !== 'subscription-error' && inbound.kind !== 'gap') return false;
+    const entry = this.byKey.get(inbound.key);
+    if (!entry) return true; // about a subscription already left: nothing to do
+    if (inbound.kind === 'subscribed') {
+      // A first subscribe learns where the channel stands, so a later jump is detectable.
+      if (entry.lastSeq === undefined && inbound.seq !== undefined) entry.lastSeq = inbound.seq;
+    } else if (inbound.kind === 'gap') {
+      this.io.onGap({ channel: entry.channel, params: entry.params, from: inbound.from, to: inbound.to });
+      if (entry.lastSeq === undefined || inbound.to > entry.lastSeq) entry.lastSeq = inbound.to;
+    } else {
+      this.entries.delete(entry);
+      this.forget(entry);
+      entry.sink.error(new SubscriptionError(entry.channel, entry.params, inbound.error.code, inbound.error.message));
+    }
+    return true;
+  }
+
+  private subscribeOnWire(entry: ChannelEntry): void {
+    if (entry.wire) return; // exactly once per connection
+    const id = this.io.nextId();
+    const wire: WireSubscription =
+      entry.lastSeq === undefined
+        ? { id, channel: entry.channel, params: entry.wireParams }
+        : { id, channel: entry.channel, params: entry.wireParams, since: entry.lastSeq };
+    const key = this.adapter.routeKey(wire);
+    entry.wire = wire;
+    entry.key = key;
+    this.byKey.set(key, entry);
+    this.routes.set(key, (frame) => this.deliver(entry, frame as MessageFrame));
+    this.io.sendControl(this.adapter.subscribe(wire));
+  }
+
+  private forget(entry: ChannelEntry): void {
+    if (entry.key !== undefined) {
+      this.byKey.delete(entry.key);
+      this.routes.delete(entry.key);
+    }
+    entry.wire = undefined;
+    entry.key = undefined;
+  }
+
+  private deliver(entry: ChannelEntry, frame: MessageFrame): void {
+    const seq = frame.seq;
+    if (seq !== undefined) {
+      const last = entry.lastSeq;
+      if (last !== undefined) {
+        if (seq <= last) {
+          this.io.onDuplicate();
+          return;
+        }
+        // A jump the server did not announce is still a loss: never skip it silently.
+        if (seq > last + 1) this.io.onGap({ channel: entry.channel, params: entry.params, from: last + 1, to: seq - 1 });
+      }
+      entry.lastSeq = seq;
+    }
+    const checked = check(entry.codec, frame.data);
+    if (checked.ok) entry.sink.next(checked.value);
+    else this.io.onDecodeError(new DecodeError(`message of channel "${entry.channel}": ${checked.reason}`, frame.data));
+  }
+}

@@ -1,0 +1,116 @@
+import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
+import type * as t from 'io-ts';
+import type { Inbound, WireAdapter } from '../protocol/adapter';
+import { ConnectionClosedError, DecodeError, RemoteError, RequestTimeoutError } from '../protocol/errors';
+import { CloseCode } from '../protocol/closeCodes';
+import { check } from '../protocol/validate';
+
+interface PendingRequest {
+  readonly name: string;
+  readonly frame: unknown;
+  readonly response: t.Mixed;
+  readonly error: t.Mixed | undefined;
+  readonly sink: Subscriber<unknown>;
+  sent: boolean;
+}
+
+/** What the request table needs from its client. */
+export interface RequestIo {
+  sendControl(frame: unknown): boolean;
+  isOpen(): boolean;
+  onDecodeError(error: DecodeError): void;
+  onLateReply(): void;
+}
+
+/** Requests waiting for their reply, by correlation id. */
+export class RequestTable {
+  private readonly pending = new Map<string, PendingRequest>();
+
+  constructor(
+    private readonly adapter: WireAdapter,
+    private readonly io: RequestIo,
+  ) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Registers a request, sends it if the socket is open (otherwise on the next open),
+   * and times it out. Returns the teardown that forgets it.
+   */
+  start(
+    id: string,
+    name: string,
+    payload: unknown,
+    codecs: { response: t.Mixed; error?: t.Mixed },
+    sink: Subscriber<unknown>,
+    timeout: number,
+    scheduler: SchedulerLike,
+  ): () => void {
+    if (!this.adapter.request) throw new TypeError('this wire adapter has no requests');
+    const request: PendingRequest = {
+      name,
+      frame: this.adapter.request({ id, name, payload }),
+      response: codecs.response,
+      error: codecs.error,
+      sink,
+      sent: false,
+    };
+    this.pending.set(id, request);
+    if (this.io.isOpen()) request.sent = this.io.sendControl(request.frame);
+    const timer: Subscription = scheduler.schedule(() => sink.error(new RequestTimeoutError(name, timeout)), timeout);
+    return () => {
+      this.pending.delete(id);
+      timer.unsubscribe();
+    };
+  }
+
+  /** A connection opened: send every request that has not gone out yet. */
+  onOpen(): void {
+    for (const request of this.pending.values()) {
+      if (!request.sent) request.sent = this.io.sendControl(request.frame);
+    }
+  }
+
+  /**
+   * The connection is gone. A request already sent cannot be known to have run or
+   * not: it fails rather than being sent twice.
+   */
+  onClose(): void {
+    for (const request of [...this.pending.values()]) {
+      if (request.sent) request.sink.error(new ConnectionClosedError(CloseCode.AbnormalClosure, `the connection closed before the reply to "${request.name}"`));
+    }
+  }
+
+  /** Handles a reply. Returns false for other frames. */
+  handle(inbound: Inbound): boolean {
+    if (inbound.kind !== 'response') return false;
+    const request = this.pending.get(inbound.id);
+    if (!request) {
+      this.io.onLateReply(); // timed out or unsubscribed: delivered to nobody
+      return true;
+    }
+    const { sink, name } = request;
+    if (inbound.error) {
+      let data = inbound.error.data;
+      if (request.error && data !== undefined) {
+        const checked = check(request.error, data);
+        if (checked.ok) data = checked.value;
+        else this.io.onDecodeError(new DecodeError(`error data of request "${name}": ${checked.reason}`, data));
+      }
+      sink.error(new RemoteError(name, inbound.error.code, inbound.error.message, data));
+      return true;
+    }
+    const checked = check(request.response, inbound.data);
+    if (checked.ok) {
+      sink.next(checked.value);
+      sink.complete();
+    } else {
+      const error = new DecodeError(`reply to request "${name}": ${checked.reason}`, inbound.data);
+      this.io.onDecodeError(error);
+      sink.error(error);
+    }
+    return true;
+  }
+}
