@@ -1,0 +1,275 @@
+import { describe, expect, it } from 'vitest';
+import { take } from 'rxjs';
+import { createClient } from '../../src/client/createClient';
+import type { GapNotice } from '../../src/client/channels';
+import type { ClientStats } from '../../src/client/types';
+import { createFakeWebSocket } from '../../src/testing';
+import {
+  ConnectionClosedError,
+  DecodeError,
+  RemoteError,
+  RequestTimeoutError,
+  SubscriptionError,
+  ValidationError,
+} from '../../src/protocol/errors';
+import { smartHome } from '../support/smartHome';
+import { testScheduler } from '../support/marbles';
+
+function setup() {
+  const kit = createFakeWebSocket();
+  const client = createClient({
+    url: 'ws://test',
+    WebSocketCtor: kit.WebSocketCtor,
+    protocol: smartHome,
+    heartbeat: false,
+    reconnect: { jitter: 'none', initialDelay: 10 },
+    statsInterval: 1,
+  });
+  let stats: ClientStats | undefined;
+  client.stats$.subscribe((s) => (stats = s));
+  return { kit, client, stats: () => stats! };
+}
+
+const oven = (temperature: number) => ({ id: 'oven-1', temperature });
+const msg = (id: string, seq: number, data: unknown) => ({ type: 'msg', id, seq, data });
+const sub = (id: string, params: unknown, since?: number) =>
+  since === undefined ? { type: 'sub', id, channel: 'device', params } : { type: 'sub', id, channel: 'device', params, since };
+
+describe('channels', () => {
+  it('shares one wire subscription per channel and params, whatever the key order, until the last observer leaves', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('-o');
+      const room = (p: { building: string; floor: number }) => client.channel('room', p);
+      const a = room({ building: 'b1', floor: 2 }).subscribe();
+      const b = room({ floor: 2, building: 'b1' } as { building: string; floor: number }).subscribe();
+      cold('---x').subscribe(() => a.unsubscribe());
+      cold('-----x').subscribe(() => b.unsubscribe());
+      const roomSub = { type: 'sub', id: '1', channel: 'room', params: { building: 'b1', floor: 2 } };
+      expectObservable(kit.sent$(0)).toBe('-s---u', { s: roomSub, u: { type: 'unsub', id: '1' } });
+    });
+  });
+
+  it('routes each message to its own channel by subscription id', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('-o-abc', {
+        a: msg('2', 1, { id: 'fridge', temperature: 4 }),
+        b: msg('1', 1, oven(100)),
+        c: msg('2', 2, { id: 'fridge', temperature: 5 }),
+      });
+      expectObservable(client.channel('device', { id: 'oven-1' }), '^-----!').toBe('----b', { b: oven(100) });
+      expectObservable(client.channel('device', { id: 'fridge' }), '^-----!').toBe('---a-c', {
+        a: { id: 'fridge', temperature: 4 },
+        c: { id: 'fridge', temperature: 5 },
+      });
+    });
+  });
+
+  it('resubscribes every live channel exactly once after each reconnect, with the last seq seen', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('-o-a-#', { a: msg('1', 7, oven(1)) });
+      kit.script('-o-#');
+      kit.script('-o-b', { b: msg('3', 8, oven(2)) });
+      const ch = client.channel('device', { id: 'oven-1' });
+      expectObservable(ch, '^ 50ms !').toBe('---a 37ms b', { a: oven(1), b: oven(2) });
+      // 1st: sub at 1; drop at 5 -> 2nd opens at 16 and resubscribes since 7; drop at 18 -> 3rd opens at 39
+      expectObservable(kit.sent$(0)).toBe('-s', { s: sub('1', { id: 'oven-1' }) });
+      expectObservable(kit.sent$(1)).toBe('16ms s', { s: sub('2', { id: 'oven-1' }, 7) });
+      expectObservable(kit.sent$(2)).toBe('39ms s 11ms u', { s: sub('3', { id: 'oven-1' }, 7), u: { type: 'unsub', id: '3' } });
+    });
+  });
+
+  it('drops replayed messages already delivered and counts them', () => {
+    let stats: () => ClientStats = () => undefined as never;
+    testScheduler().run(({ expectObservable }) => {
+      const s = setup();
+      stats = s.stats;
+      s.kit.script('-o-ab-#', { a: msg('1', 1, oven(1)), b: msg('1', 2, oven(2)) });
+      s.kit.script('-o-bc', { b: msg('2', 2, oven(2)), c: msg('2', 3, oven(3)) });
+      expectObservable(s.client.channel('device', { id: 'oven-1' }), '^ 30ms !').toBe('---ab 15ms c', {
+        a: oven(1),
+        b: oven(2),
+        c: oven(3),
+      });
+    });
+    expect(stats()).toMatchObject({ duplicates: 1, gaps: 0 });
+  });
+
+  it('emits a gap notice when the server cannot replay, and when seq jumps without notice', () => {
+    const gaps: GapNotice[] = [];
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      client.gaps$.subscribe((g) => gaps.push(g));
+      kit.script('-o-a-#', { a: msg('1', 5, oven(1)) });
+      kit.script('-o-gbc', { g: { type: 'gap', id: '2', from: 6, to: 9 }, b: msg('2', 10, oven(2)), c: msg('2', 13, oven(3)) });
+      expectObservable(client.channel('device', { id: 'oven-1' }), '^ 30ms !').toBe('---a 15ms bc', { a: oven(1), b: oven(2), c: oven(3) });
+    });
+    expect(gaps).toEqual([
+      { channel: 'device', params: { id: 'oven-1' }, from: 6, to: 9 },
+      { channel: 'device', params: { id: 'oven-1' }, from: 11, to: 12 },
+    ]);
+  });
+
+  it('sends no stale unsubscribe for a channel left while offline, and does not resubscribe it', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('-o-#');
+      kit.script('-o');
+      const keep = client.channel('device', { id: 'fridge' }).subscribe();
+      const left = client.channel('device', { id: 'oven-1' }).subscribe();
+      cold('-----x').subscribe(() => left.unsubscribe()); // offline between 3 and 14
+      // only the channel still live is resubscribed; its own unsubscribe at 19 is a live one
+      expectObservable(kit.sent$(1)).toBe('14ms s 4ms u', { s: sub('3', { id: 'fridge' }), u: { type: 'unsub', id: '3' } });
+      cold('-------------------x').subscribe(() => keep.unsubscribe());
+    });
+  });
+
+  it('never delivers a frame routed under an id of an earlier connection', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('-o-#');
+      // the new connection's server wrongly sends a message under the old id "1"
+      kit.script('-o-ab', { a: msg('1', 1, oven(1)), b: msg('2', 1, oven(2)) });
+      expectObservable(client.channel('device', { id: 'oven-1' }), '^ 20ms !').toBe('17ms b', { b: oven(2) });
+    });
+  });
+
+  it('errors only the refused channel with SubscriptionError', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('-o-e-a', { e: { type: 'error', id: '1', code: 'FORBIDDEN', message: 'not yours' }, a: msg('2', 1, oven(3)) });
+      expectObservable(client.channel('device', { id: 'neighbour' })).toBe(
+        '---#',
+        undefined,
+        new SubscriptionError('device', { id: 'neighbour' }, 'FORBIDDEN', 'not yours'),
+      );
+      expectObservable(client.channel('device', { id: 'oven-1' }).pipe(take(1))).toBe('-----(a|)', { a: oven(3) });
+    });
+  });
+
+  it('reports an invalid message with its path on errors$, counts it, and keeps the channel', () => {
+    const errors: unknown[] = [];
+    let stats: () => ClientStats = () => undefined as never;
+    testScheduler().run(({ expectObservable }) => {
+      const s = setup();
+      stats = s.stats;
+      s.client.errors$.subscribe((e) => errors.push(e));
+      s.kit.script('-o-ba', { b: msg('1', 1, { id: 'oven-1', temperature: 'hot' }), a: msg('1', 2, oven(5)) });
+      expectObservable(s.client.channel('device', { id: 'oven-1' }).pipe(take(1))).toBe('----(a|)', { a: oven(5) });
+    });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(DecodeError);
+    expect((errors[0] as DecodeError).reason).toBe('message of channel "device": temperature: expected number, got "hot"');
+    expect(stats()).toMatchObject({ decodeErrors: 1 });
+  });
+
+  it('rejects invalid params before anything goes on the wire', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('o');
+      client.connect();
+      expectObservable(client.channel('device', { id: 42 } as never)).toBe('#', undefined, new ValidationError('params of channel "device"', 'id: expected string, got 42'));
+      expectObservable(kit.sent$(0)).toBe('');
+    });
+  });
+
+  it('delivers typed events and reports unknown ones', () => {
+    const errors: unknown[] = [];
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      client.errors$.subscribe((e) => errors.push(e));
+      kit.script('-o-xa', { x: { type: 'event', name: 'meteor', data: {} }, a: { type: 'event', name: 'alert', data: { device: 'fridge', message: 'door open' } } });
+      expectObservable(client.event('alert').pipe(take(1))).toBe('----(a|)', { a: { device: 'fridge', message: 'door open' } });
+    });
+    expect((errors[0] as DecodeError).reason).toBe('unknown event "meteor"');
+  });
+});
+
+describe('requests', () => {
+  const req = (id: string, target = 180) => ({ type: 'req', id, name: 'setTarget', payload: { id: 'oven-1', target } });
+
+  it('emits the typed reply once and completes', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('-o--r', { r: { type: 'res', id: 'r1', data: { ok: true, target: 180 } } });
+      expectObservable(client.request('setTarget', { id: 'oven-1', target: 180 })).toBe('----(a|)', { a: { ok: true, target: 180 } });
+      expectObservable(kit.sent$(0)).toBe('-q', { q: req('r1') });
+    });
+  });
+
+  it('errors with RequestTimeoutError, leaves nothing pending, and drops a late reply', () => {
+    let stats: () => ClientStats = () => undefined as never;
+    testScheduler().run(({ expectObservable }) => {
+      const s = setup();
+      stats = s.stats;
+      s.kit.script('-o 20ms r', { r: { type: 'res', id: 'r1', data: { ok: true, target: 1 } } });
+      s.client.connect();
+      expectObservable(s.client.request('setTarget', { id: 'oven-1', target: 1 }, { timeout: 10 })).toBe('10ms #', undefined, new RequestTimeoutError('setTarget', 10));
+    });
+    expect(stats()).toMatchObject({ pendingRequests: 0, lateReplies: 1 });
+  });
+
+  it("turns the server's error reply into a typed RemoteError", () => {
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('-o-r', { r: { type: 'res', id: 'r1', error: { code: 'OUT_OF_RANGE', message: 'too hot', data: { max: 250 } } } });
+      expectObservable(client.request('setTarget', { id: 'oven-1', target: 900 })).toBe('---#', undefined, new RemoteError('setTarget', 'OUT_OF_RANGE', 'too hot', { max: 250 }));
+    });
+  });
+
+  it('waits while offline and goes out on the reconnect, within its timeout', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('-o-#');
+      kit.script('-o--r', { r: { type: 'res', id: 'r1', data: { ok: true, target: 2 } } });
+      client.connect();
+      const late = cold('-----x');
+      let result: unknown;
+      late.subscribe(() => client.request('setTarget', { id: 'oven-1', target: 2 }, { timeout: 50 }).subscribe((r) => (result = r)));
+      expectObservable(kit.sent$(0)).toBe('');
+      expectObservable(kit.sent$(1)).toBe('14ms q', { q: req('r1', 2) });
+      cold('20ms x').subscribe(() => expect(result).toEqual({ ok: true, target: 2 }));
+    });
+  });
+
+  it('fails a request whose connection dropped after it was sent, rather than sending it twice', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('-o-#');
+      kit.script('-o');
+      expectObservable(client.request('setTarget', { id: 'oven-1', target: 3 })).toBe(
+        '---#',
+        undefined,
+        new ConnectionClosedError(1006, 'the connection closed before the reply to "setTarget"'),
+      );
+    });
+  });
+
+  it('forgets a request that is unsubscribed: its reply is dropped and nothing stays pending', () => {
+    let stats: () => ClientStats = () => undefined as never;
+    testScheduler().run(({ expectObservable }) => {
+      const s = setup();
+      stats = s.stats;
+      s.kit.script('-o---r', { r: { type: 'res', id: 'r1', data: { ok: true, target: 1 } } });
+      s.client.connect();
+      expectObservable(s.client.request('setTarget', { id: 'oven-1', target: 1 }), '^--!').toBe('');
+    });
+    expect(stats()).toMatchObject({ pendingRequests: 0, lateReplies: 1 });
+  });
+
+  it('rejects an invalid payload before anything goes on the wire', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('o');
+      client.connect();
+      expectObservable(client.request('setTarget', { id: 'oven-1', target: 'hot' } as never)).toBe(
+        '#',
+        undefined,
+        new ValidationError('payload of request "setTarget"', 'target: expected number, got "hot"'),
+      );
+      expectObservable(kit.sent$(0)).toBe('');
+    });
+  });
+});
