@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { route } from '../../src/operators/route';
+import { testScheduler } from '../support/marbles';
+
+describe('route', () => {
+  it('hands each value to the handler of its key and passes unrouted values downstream', () => {
+    const lobby: string[] = [];
+    const games: string[] = [];
+    testScheduler().run(({ cold, expectObservable }) => {
+      const routes = new Map<string, (v: string) => void>([
+        ['l', (v) => lobby.push(v)],
+        ['g', (v) => games.push(v)],
+      ]);
+      const source = cold('-a-b-c-d|', { a: 'l1', b: 'g1', c: 'x1', d: 'l2' });
+      expectObservable(source.pipe(route((v) => v[0], routes))).toBe('-----c--|', { c: 'x1' });
+    });
+    expect(lobby).toEqual(['l1', 'l2']);
+    expect(games).toEqual(['g1']);
+  });
+
+  it('reads the map on every value, so routes can come and go while it runs', () => {
+    const seen: string[] = [];
+    testScheduler().run(({ hot, expectObservable }) => {
+      const routes = new Map<string, (v: string) => void>();
+      hot('--x').subscribe(() => routes.set('a', (v) => seen.push(v)));
+      hot('----x').subscribe(() => routes.delete('a'));
+      expectObservable(hot('-a-a-a', { a: 'a' }).pipe(route((v) => v, routes))).toBe('-a---a', { a: 'a' });
+    });
+    expect(seen).toEqual(['a']);
+  });
+
+  it('passes errors through', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-#').pipe(route(() => 'k', new Map()))).toBe('-#');
+    });
+  });
+});
