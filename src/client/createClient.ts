@@ -195,8 +195,9 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
       touch();
       open.next(true);
     },
-    onClosing: () => {
-      if (!socket) return;
+    onClosing: (closing: OpenSocket) => {
+      // A late close event of an older socket must not touch the current one.
+      if (socket !== closing) return;
       socket = undefined;
       channels.onClose();
       requests.onClose();

@@ -24,8 +24,11 @@ export interface SocketHooks {
   scheduler: SchedulerLike | undefined;
   /** The socket opened: `send` writes a frame on it. */
   onOpen(socket: OpenSocket): void;
-  /** The socket stopped being writable (closing, closed or torn down). */
-  onClosing(): void;
+  /**
+   * The socket stopped being writable (closing, closed or torn down). It may be told
+   * late, after a newer socket opened: compare the handle.
+   */
+  onClosing(socket: OpenSocket): void;
   onFrameIn(bytes: number): void;
   onFrameOut(bytes: number): void;
   onDecodeError(error: DecodeError): void;
@@ -85,6 +88,13 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
       subject.next(frame);
       hooks.onFrameOut(frameSize(frame));
     };
+    const handle: OpenSocket = {
+      get protocol() {
+        return raw?.protocol ?? '';
+      },
+      canSend,
+      send,
+    };
 
     const subject: WebSocketSubject<unknown> = webSocket<unknown>({
       url: target.url,
@@ -96,15 +106,15 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
       openObserver: {
         next: () => {
           subscriber.next(OPENED);
-          hooks.onOpen({ protocol: raw?.protocol ?? '', canSend, send });
+          hooks.onOpen(handle);
         },
       },
-      closingObserver: { next: () => hooks.onClosing() },
+      closingObserver: { next: () => hooks.onClosing(handle) },
       closeObserver: {
         next: (event: CloseEvent) => {
           lastClose = { code: event.code, reason: event.reason };
           terminateTimer?.unsubscribe();
-          hooks.onClosing();
+          hooks.onClosing(handle);
         },
       },
     });
@@ -144,7 +154,7 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
     });
 
     return () => {
-      hooks.onClosing();
+      hooks.onClosing(handle);
       const socket = raw;
       if (failed || !socket) {
         // The connection is already gone or was never answered: do not wait for a
