@@ -1,0 +1,94 @@
+/**
+ * One benchmark run, in a fresh process: `tsx bench/client.ts <port> <case> <channels> <count>`.
+ * Receives a warm-up batch, then `count` messages, and prints one JSON line with the
+ * rate (and, for rxwire, the heap per open channel, measured with --expose-gc).
+ */
+import WebSocket from 'ws';
+import * as t from 'io-ts';
+import { createClient, defineProtocol } from '../src/index';
+
+const [portArg, mode, channelsArg, countArg] = process.argv.slice(2);
+const port = Number(portArg);
+const channels = Number(channelsArg);
+const count = Number(countArg);
+const warmup = Math.min(50_000, count);
+const url = `ws://127.0.0.1:${port}`;
+
+const DeviceUpdate = t.type({ id: t.string, temperature: t.number, unit: t.string });
+const protocol = defineProtocol({ channels: { device: { params: t.type({ id: t.string }), message: DeviceUpdate } } });
+
+const gc = (globalThis as { gc?: () => void }).gc;
+function heap(): number {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+function report(result: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+/** Runs the warm-up batch, then the measured one; `onBatch` is told when each ends. */
+function batches(start: (n: number) => void, received: () => number, done: (ms: number) => void): () => void {
+  let phase: 'warmup' | 'measure' = 'warmup';
+  let startedAt = 0;
+  let target = warmup;
+  start(warmup);
+  return () => {
+    if (received() < target) return;
+    if (phase === 'warmup') {
+      phase = 'measure';
+      target = warmup + count;
+      startedAt = performance.now();
+      start(count);
+    } else {
+      done(performance.now() - startedAt);
+    }
+  };
+}
+
+if (mode === 'raw') {
+  const socket = new WebSocket(url, { perMessageDeflate: false });
+  let n = 0;
+  let check = () => undefined as void;
+  socket.on('open', () => {
+    check = batches((c) => socket.send(JSON.stringify({ type: 'start', count: c })), () => n, (ms) =>
+      report({ mode, channels, count, ms, rate: (count / ms) * 1000 }),
+    );
+  });
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data));
+    if (message.type === 'msg') {
+      n += 1;
+      check();
+    }
+  });
+} else {
+  const before = heap();
+  const client = createClient({ url, WebSocketCtor: WebSocket as never, protocol, heartbeat: false });
+  let n = 0;
+  let subscribed = 0;
+  let check = () => undefined as void;
+  const onMessage = () => {
+    n += 1;
+    check();
+  };
+  for (let i = 0; i < channels; i++) client.channel('device', { id: String(i) }).subscribe(onMessage);
+  // Wait until the server has every subscription, then measure the heap and run.
+  const poll = setInterval(() => {
+    subscribed = 0;
+    client.stats$.subscribe((s) => (subscribed = s.messagesIn)).unsubscribe();
+    if (subscribed < channels) return;
+    clearInterval(poll);
+    const perChannel = (heap() - before) / channels;
+    check = batches((c) => client.send({ type: 'start', count: c }), () => n, (ms) =>
+      report({ mode, channels, count, ms, rate: (count / ms) * 1000, heapPerChannel: perChannel }),
+    );
+  }, 20);
+}
+
+setTimeout(() => {
+  process.stderr.write(`bench client timed out (${mode}, ${channels} channels)\n`);
+  process.exit(2);
+}, 120_000).unref();

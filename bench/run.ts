@@ -1,0 +1,99 @@
+/**
+ * `npm run bench`: inbound throughput of rxwire's whole client (JSON parse, envelope,
+ * route by one map lookup, io-ts validation, delivery to the channel's observer)
+ * against raw `ws` + `JSON.parse`, with 1, 100 and 10,000 open channels, and heap per
+ * open channel. The server runs in its own process; every run is a fresh client
+ * process with a warm-up. Cases alternate round by round (the machine is noisy) and
+ * the table reports medians of per-round ratios to raw, with their min–max.
+ *
+ * Options: --rounds N (default 5), --count N (default 300000), --quick (1 round of 20,000: a smoke run).
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const quick = args.includes('--quick');
+const rounds = quick ? 1 : flag('rounds', 5);
+const count = quick ? 20_000 : flag('count', 300_000);
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const tsx = ['--import', 'tsx'];
+
+interface Case {
+  name: string;
+  mode: 'raw' | 'rxwire';
+  channels: number;
+}
+const cases: Case[] = [
+  { name: 'raw ws + JSON.parse', mode: 'raw', channels: 1 },
+  { name: 'rxwire client, 1 channel', mode: 'rxwire', channels: 1 },
+  { name: 'rxwire client, 100 channels', mode: 'rxwire', channels: 100 },
+  { name: 'rxwire client, 10,000 channels', mode: 'rxwire', channels: 10_000 },
+];
+
+interface Result {
+  rate: number;
+  heapPerChannel?: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const server = spawn(process.execPath, [...tsx, here('./server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [portLine] = (await once(server.stdout, 'data')) as [Buffer];
+  const port = Number(String(portLine).trim());
+
+  const results = new Map<string, Result[]>(cases.map((c) => [c.name, []]));
+  const ratios = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  try {
+    for (let round = 0; round < rounds; round++) {
+      // Rotate the order each round so that no case always runs first or last.
+      const order = cases.map((_, i) => cases[(i + round) % cases.length]!);
+      const roundRates = new Map<string, number>();
+      for (const c of order) {
+        const out = execFileSync(process.execPath, ['--expose-gc', ...tsx, here('./client.ts'), String(port), c.mode, String(c.channels), String(count)], {
+          encoding: 'utf8',
+          timeout: 180_000,
+        });
+        const result = JSON.parse(out.trim().split('\n').pop()!) as Result;
+        results.get(c.name)!.push(result);
+        roundRates.set(c.name, result.rate);
+      }
+      const raw = roundRates.get(cases[0]!.name)!;
+      for (const c of cases) ratios.get(c.name)!.push(roundRates.get(c.name)! / raw);
+      process.stderr.write(`round ${round + 1}/${rounds} done\n`);
+    }
+  } finally {
+    server.kill('SIGTERM');
+  }
+
+  const oneChannel = median(results.get(cases[1]!.name)!.map((r) => r.rate));
+  console.log(`\nInbound throughput, ${count.toLocaleString('en')} messages per run, ${rounds} round(s), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+  console.log('| client | msgs/s (median) | vs raw (median of per-round ratios, min–max) | vs rxwire 1 channel | heap per channel |');
+  console.log('|---|---|---|---|---|');
+  for (const c of cases) {
+    const rate = median(results.get(c.name)!.map((r) => r.rate));
+    const r = ratios.get(c.name)!;
+    const heap = results.get(c.name)!.map((x) => x.heapPerChannel).filter((x): x is number => x !== undefined);
+    console.log(
+      `| ${c.name} | ${Math.round(rate / 1000)}k | ${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}) | ${
+        c.mode === 'rxwire' ? (rate / oneChannel).toFixed(2) : '—'
+      } | ${heap.length && c.channels >= 100 ? `${Math.round(median(heap))} B` : '—'} |`,
+    );
+  }
+  console.log('\nTargets: 10,000 channels >= 0.90 of the 1-channel rate; whole pipeline >= 0.67 of raw; <= 1 KB heap per open channel.');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

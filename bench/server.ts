@@ -1,0 +1,58 @@
+/**
+ * The benchmark's server, in its own process. Speaks just enough of rxwire's envelope:
+ * answers `sub` with `subscribed`, and on `{"type":"start","count":N}` sends N `msg`
+ * frames spread round-robin over the connection's subscriptions (or over id "1" when
+ * there are none, for raw clients),. Frames are pre-built and
+ * written in large batches so that the server is never the bottleneck.
+ */
+import WebSocket, { WebSocketServer } from 'ws';
+import type { AddressInfo } from 'node:net';
+
+const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+
+/** One unmasked, final text frame (RFC 6455 section 5.2), built once. */
+function frame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const length = payload.length;
+  const header = length < 126 ? Buffer.from([0x81, length]) : Buffer.from([0x81, 126, length >> 8, length & 0xff]);
+  if (length >= 65536) throw new RangeError('benchmark frames stay under 64 KiB');
+  return Buffer.concat([header, payload]);
+}
+
+async function blast(socket: WebSocket, ids: string[], seqs: Map<string, number>, count: number): Promise<void> {
+  const raw = (socket as unknown as { _socket: import('node:net').Socket })._socket;
+  const BATCH = 2000;
+  for (let start = 0; start < count; start += BATCH) {
+    const parts: Buffer[] = [];
+    for (let i = start; i < Math.min(count, start + BATCH); i++) {
+      const id = ids[i % ids.length]!;
+      const seq = (seqs.get(id) ?? 0) + 1;
+      seqs.set(id, seq);
+      const temperature = 20 + (i % 200) / 10;
+      parts.push(frame(`{"type":"msg","id":"${id}","seq":${seq},"data":{"id":"dev-${id}","temperature":${temperature},"unit":"celsius"}}`));
+    }
+    if (!raw.write(Buffer.concat(parts))) await new Promise((resolve) => raw.once('drain', resolve));
+  }
+}
+
+wss.on('connection', (socket) => {
+  const ids: string[] = [];
+  // Sequence numbers run on across batches, as a real channel's do.
+  const seqs = new Map<string, number>();
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data));
+    if (message.type === 'sub') {
+      ids.push(message.id);
+      socket.send(JSON.stringify({ type: 'subscribed', id: message.id, seq: 0 }));
+    } else if (message.type === 'ping') {
+      socket.send('{"type":"pong"}');
+    } else if (message.type === 'start') {
+      void blast(socket, ids.length > 0 ? ids : ['1'], seqs, message.count);
+    }
+  });
+});
+
+wss.on('listening', () => {
+  process.stdout.write(`${(wss.address() as AddressInfo).port}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));
