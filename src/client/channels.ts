@@ -22,7 +22,8 @@ export interface ChannelEntry {
   readonly params: unknown;
   readonly wireParams: unknown;
   readonly codec: t.Mixed;
-  readonly sink: Subscriber<unknown>;
+  /** Everyone observing this (channel, params); the wire subscription lives while this is not empty. */
+  readonly observers: Array<Subscriber<unknown>>;
   /** The last sequence number delivered, kept across reconnects for `since`. */
   lastSeq: number | undefined;
   /** The subscription on the current connection, if it was sent on it. */
@@ -76,6 +77,25 @@ export class ChannelRegistry {
     if (wire) this.io.sendControl(this.adapter.unsubscribe(wire));
   }
 
+  /** The connection failed for good: every channel errors with `error`. */
+  failAll(error: unknown): void {
+    this.endAll((observer) => observer.error(error));
+  }
+
+  /** The client closed: every channel completes. */
+  completeAll(): void {
+    this.endAll((observer) => observer.complete());
+  }
+
+  private endAll(end: (observer: Subscriber<unknown>) => void): void {
+    const entries = [...this.entries];
+    this.entries.clear();
+    for (const entry of entries) {
+      this.forget(entry);
+      for (const observer of [...entry.observers]) end(observer);
+    }
+  }
+
   /** A connection opened: subscribe every live channel on it, once, with its last seq. */
   onOpen(): void {
     for (const entry of this.entries) this.subscribeOnWire(entry);
@@ -100,7 +120,8 @@ export class ChannelRegistry {
     } else {
       this.entries.delete(entry);
       this.forget(entry);
-      entry.sink.error(new SubscriptionError(entry.channel, entry.params, inbound.error.code, inbound.error.message));
+      const error = new SubscriptionError(entry.channel, entry.params, inbound.error.code, inbound.error.message);
+      for (const observer of [...entry.observers]) observer.error(error);
     }
     return true;
   }
@@ -144,7 +165,12 @@ export class ChannelRegistry {
       entry.lastSeq = seq;
     }
     const checked = check(entry.codec, frame.data);
-    if (checked.ok) entry.sink.next(checked.value);
+    if (checked.ok) {
+      const { observers } = entry;
+      // One observer is the common case: no copy of the list on the hot path.
+      if (observers.length === 1) observers[0]!.next(checked.value);
+      else for (const observer of [...observers]) observer.next(checked.value);
+    }
     else this.io.onDecodeError(new DecodeError(`message of channel "${entry.channel}": ${checked.reason}`, frame.data));
   }
 }

@@ -282,40 +282,50 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
     share(),
   );
 
-  const channelCache = new Map<string, Observable<unknown>>();
+  // Live channels by (name, params) identity. They hold the connection through one
+  // shared subscription, not one each: a channel costs an entry, not a chain of subscribers.
+  const liveChannels = new Map<string, ChannelEntry>();
+  let channelHold: Subscription | undefined;
   const channel = (name: string, params: unknown): Observable<unknown> => {
     const definition = protocol.channels[name];
     if (!definition) return throwError(() => new ValidationError(`channel name "${name}"`, 'not in the protocol'));
     const checked = check(definition.params, params);
     if (!checked.ok) return throwError(() => new ValidationError(`params of channel "${name}"`, checked.reason));
     const cacheKey = `${name}\u0000${stableKey(params)}`;
-    let shared = channelCache.get(cacheKey);
-    if (!shared) {
-      shared = new Observable<unknown>((sink) => {
-        if (isClosed) return sink.complete();
-        const entry: ChannelEntry = {
+    return new Observable<unknown>((subscriber) => {
+      if (isClosed) return subscriber.complete();
+      let entry = liveChannels.get(cacheKey);
+      if (entry) {
+        entry.observers.push(subscriber);
+      } else {
+        entry = {
           channel: name,
           params,
           wireParams: definition.params.encode(checked.value),
           codec: definition.message,
-          sink,
+          observers: [subscriber],
           lastSeq: undefined,
           wire: undefined,
           key: undefined,
         };
+        liveChannels.set(cacheKey, entry);
         channels.add(entry);
-        const hold = dispatch$.subscribe({ error: (e) => sink.error(e), complete: () => sink.complete() });
-        return () => {
-          channels.remove(entry);
-          hold.unsubscribe();
-        };
-      }).pipe(
-        finalize(() => channelCache.delete(cacheKey)),
-        share(),
-      );
-      channelCache.set(cacheKey, shared);
-    }
-    return shared;
+        channelHold ??= dispatch$.subscribe({ error: (e) => channels.failAll(e), complete: () => channels.completeAll() });
+      }
+      const mine = entry;
+      return () => {
+        const index = mine.observers.indexOf(subscriber);
+        if (index >= 0) mine.observers.splice(index, 1);
+        if (mine.observers.length > 0 || liveChannels.get(cacheKey) !== mine) return;
+        liveChannels.delete(cacheKey);
+        channels.remove(mine);
+        if (liveChannels.size === 0) {
+          const hold = channelHold;
+          channelHold = undefined;
+          hold?.unsubscribe();
+        }
+      };
+    });
   };
 
   const event = (name: string): Observable<unknown> => {
