@@ -65,27 +65,44 @@ if (mode === 'raw') {
     }
   });
 } else {
-  const before = heap();
   const client = createClient({ url, WebSocketCtor: WebSocket as never, protocol, heartbeat: false });
   let n = 0;
-  let subscribed = 0;
   let check = () => undefined as void;
   const onMessage = () => {
     n += 1;
     check();
   };
-  for (let i = 0; i < channels; i++) client.channel('device', { id: String(i) }).subscribe(onMessage);
-  // Wait until the server has every subscription, then measure the heap and run.
-  const poll = setInterval(() => {
-    subscribed = 0;
-    client.stats$.subscribe((s) => (subscribed = s.messagesIn)).unsubscribe();
-    if (subscribed < channels) return;
-    clearInterval(poll);
-    const perChannel = (heap() - before) / channels;
-    check = batches((c) => client.send({ type: 'start', count: c }), () => n, (ms) =>
-      report({ mode, channels, count, ms, rate: (count / ms) * 1000, heapPerChannel: perChannel }),
-    );
-  }, 20);
+  const confirmed = (): number => {
+    let acks = 0;
+    client.stats$.subscribe((s) => (acks = s.messagesIn)).unsubscribe();
+    return acks;
+  };
+  const when = (done: () => boolean, then: () => void): void => {
+    const poll = setInterval(() => {
+      if (!done()) return;
+      clearInterval(poll);
+      then();
+    }, 20);
+  };
+  // Heap per channel: the growth from 1 to N confirmed channels, so the client's fixed
+  // cost (connection, codecs, buffers) is not counted as a per-channel cost.
+  client.channel('device', { id: '0' }).subscribe(onMessage);
+  when(
+    () => confirmed() >= 1,
+    () => {
+      const one = heap();
+      for (let i = 1; i < channels; i++) client.channel('device', { id: String(i) }).subscribe(onMessage);
+      when(
+        () => confirmed() >= channels,
+        () => {
+          const perChannel = channels > 1 ? (heap() - one) / (channels - 1) : undefined;
+          check = batches((c) => client.send({ type: 'start', count: c }), () => n, (ms) =>
+            report({ mode, channels, count, ms, rate: (count / ms) * 1000, heapPerChannel: perChannel }),
+          );
+        },
+      );
+    },
+  );
 }
 
 setTimeout(() => {

@@ -36,6 +36,7 @@ export {
 } from './protocol/errors';
 export type { DropReason } from './protocol/errors';
 export { route } from './operators/route';
+export type { RouteTarget } from './operators/route';
 export { defineProtocol } from './protocol/defineProtocol';
 export type {
   ChannelDefinition,

@@ -16,22 +16,45 @@ export interface GapNotice {
   readonly to: number;
 }
 
-/** One live wire subscription: a distinct (channel, params), however many observers share it. */
-export interface ChannelEntry {
-  readonly channel: string;
-  readonly params: unknown;
-  readonly wireParams: unknown;
-  readonly codec: t.Mixed;
+type MessageFrame = Extract<Inbound, { kind: 'message' }>;
+
+/**
+ * One live wire subscription: a distinct (channel, params), however many observers
+ * share it. It is its own route target, so that routing needs no closure per channel.
+ */
+export class ChannelEntry {
   /** Everyone observing this (channel, params); the wire subscription lives while this is not empty. */
   readonly observers: Array<Subscriber<unknown>>;
   /** The last sequence number delivered, kept across reconnects for `since`. */
-  lastSeq: number | undefined;
-  /** The subscription on the current connection, if it was sent on it. */
-  wire: WireSubscription | undefined;
-  key: string | undefined;
-}
+  lastSeq: number | undefined = undefined;
+  /** The subscription id on the current connection, if it was subscribed on it. */
+  wireId: string | undefined = undefined;
+  /** The routing key on the current connection. */
+  key: string | undefined = undefined;
 
-type MessageFrame = Extract<Inbound, { kind: 'message' }>;
+  constructor(
+    private readonly registry: ChannelRegistry,
+    readonly channel: string,
+    readonly params: unknown,
+    readonly wireParams: unknown,
+    readonly codec: t.Mixed,
+    first: Subscriber<unknown>,
+  ) {
+    this.observers = [first];
+  }
+
+  /** Receives a message frame routed to this channel. */
+  next(frame: Inbound): void {
+    this.registry.deliver(this, frame as MessageFrame);
+  }
+
+  /** The wire subscription on the current connection. */
+  wire(id: string, since?: number): WireSubscription {
+    return since === undefined
+      ? { id, channel: this.channel, params: this.wireParams }
+      : { id, channel: this.channel, params: this.wireParams, since };
+  }
+}
 
 /** What the registry needs from its client. */
 export interface ChannelIo {
@@ -50,10 +73,9 @@ export interface ChannelIo {
  * sequence number, and turns lost ranges into gap notices.
  */
 export class ChannelRegistry {
-  /** Message handlers by routing key, for the `route` operator. */
-  readonly routes = new Map<string, (frame: Inbound) => void>();
+  /** The live channels by routing key, for the `route` operator. */
+  readonly routes = new Map<string, ChannelEntry>();
   private readonly entries = new Set<ChannelEntry>();
-  private readonly byKey = new Map<string, ChannelEntry>();
 
   constructor(
     private readonly adapter: WireAdapter,
@@ -71,10 +93,10 @@ export class ChannelRegistry {
 
   remove(entry: ChannelEntry): void {
     if (!this.entries.delete(entry)) return;
-    const wire = entry.wire;
+    const id = entry.wireId;
     this.forget(entry);
     // An entry left while offline was never subscribed on this connection: nothing to undo.
-    if (wire) this.io.sendControl(this.adapter.unsubscribe(wire));
+    if (id !== undefined) this.io.sendControl(this.adapter.unsubscribe(entry.wire(id)));
   }
 
   /** The connection failed for good: every channel errors with `error`. */
@@ -109,7 +131,7 @@ export class ChannelRegistry {
   /** Handles the control frames about subscriptions. Returns false for other frames. */
   handleControl(inbound: Inbound): boolean {
     if (inbound.kind !== 'subscribed' && inbound.kind !== 'subscription-error' && inbound.kind !== 'gap') return false;
-    const entry = this.byKey.get(inbound.key);
+    const entry = this.routes.get(inbound.key);
     if (!entry) return true; // about a subscription already left: nothing to do
     if (inbound.kind === 'subscribed') {
       // A first subscribe learns where the channel stands, so a later jump is detectable.
@@ -127,30 +149,23 @@ export class ChannelRegistry {
   }
 
   private subscribeOnWire(entry: ChannelEntry): void {
-    if (entry.wire) return; // exactly once per connection
-    const id = this.io.nextId();
-    const wire: WireSubscription =
-      entry.lastSeq === undefined
-        ? { id, channel: entry.channel, params: entry.wireParams }
-        : { id, channel: entry.channel, params: entry.wireParams, since: entry.lastSeq };
+    if (entry.wireId !== undefined) return; // exactly once per connection
+    const wire = entry.wire(this.io.nextId(), entry.lastSeq);
     const key = this.adapter.routeKey(wire);
-    entry.wire = wire;
+    entry.wireId = wire.id;
     entry.key = key;
-    this.byKey.set(key, entry);
-    this.routes.set(key, (frame) => this.deliver(entry, frame as MessageFrame));
+    this.routes.set(key, entry);
     this.io.sendControl(this.adapter.subscribe(wire));
   }
 
   private forget(entry: ChannelEntry): void {
-    if (entry.key !== undefined) {
-      this.byKey.delete(entry.key);
-      this.routes.delete(entry.key);
-    }
-    entry.wire = undefined;
+    if (entry.key !== undefined) this.routes.delete(entry.key);
+    entry.wireId = undefined;
     entry.key = undefined;
   }
 
-  private deliver(entry: ChannelEntry, frame: MessageFrame): void {
+  /** Delivers a message to its channel: dedupe and gap detection by seq, then validation. */
+  deliver(entry: ChannelEntry, frame: MessageFrame): void {
     const seq = frame.seq;
     if (seq !== undefined) {
       const last = entry.lastSeq;

@@ -263,7 +263,7 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
   const eventSubjects = new Map<string, Subject<unknown>>();
   const dispatch$ = frames$.pipe(
     map((frame) => adapter.decode(frame)),
-    route((inbound: Inbound) => (inbound.kind === 'message' ? inbound.key : undefined), channels.routes),
+    route<Inbound, string>((inbound) => (inbound.kind === 'message' ? inbound.key : undefined), channels.routes),
     tap((inbound) => {
       if (inbound.kind === 'message') return; // for a channel already left: dropped
       if (channels.handleControl(inbound) || requests.handle(inbound) || inbound.kind === 'pong') return;
@@ -298,16 +298,7 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
       if (entry) {
         entry.observers.push(subscriber);
       } else {
-        entry = {
-          channel: name,
-          params,
-          wireParams: definition.params.encode(checked.value),
-          codec: definition.message,
-          observers: [subscriber],
-          lastSeq: undefined,
-          wire: undefined,
-          key: undefined,
-        };
+        entry = new ChannelEntry(channels, name, params, definition.params.encode(checked.value), definition.message, subscriber);
         liveChannels.set(cacheKey, entry);
         channels.add(entry);
         channelHold ??= dispatch$.subscribe({ error: (e) => channels.failAll(e), complete: () => channels.completeAll() });

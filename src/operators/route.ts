@@ -1,7 +1,13 @@
 import { MonoTypeOperatorFunction, Observable } from 'rxjs';
 
+/** Where {@link route} delivers the values of one key: any observer, a `Subject` for example. */
+export interface RouteTarget<T> {
+  /** Receives one value routed to this target. */
+  next(value: T): void;
+}
+
 /**
- * Delivers each value to the handler registered under its key, with one `Map` lookup
+ * Delivers each value to the target registered under its key, with one `Map` lookup
  * per value, so the cost per value does not grow with the number of routes (RxJS's
  * `multiplex` filters every value once per subscriber). Values without a key, or
  * whose key has no handler, pass downstream.
@@ -10,22 +16,22 @@ import { MonoTypeOperatorFunction, Observable } from 'rxjs';
  * the stream runs.
  *
  * @param keyOf - the routing key of a value, or `undefined` to pass it downstream.
- * @param routes - the handlers by key.
+ * @param routes - the targets by key (observers, e.g. Subjects).
  *
  * @example
  * ```ts
- * const rooms = new Map<string, (m: ChatMessage) => void>([['lobby', (m) => lobby.next(m)]]);
+ * const rooms = new Map<string, Subject<ChatMessage>>([['lobby', lobby$]]);
  * socket.pipe(route((m) => m.room, rooms)).subscribe((unrouted) => console.warn('no room', unrouted));
  * ```
  */
-export function route<T, K>(keyOf: (value: T) => K | undefined, routes: ReadonlyMap<K, (value: T) => void>): MonoTypeOperatorFunction<T> {
+export function route<T, K>(keyOf: (value: T) => K | undefined, routes: ReadonlyMap<K, RouteTarget<T>>): MonoTypeOperatorFunction<T> {
   return (source) =>
     new Observable<T>((subscriber) =>
       source.subscribe({
         next: (value) => {
           const key = keyOf(value);
-          const handler = key === undefined ? undefined : routes.get(key);
-          if (handler) handler(value);
+          const target = key === undefined ? undefined : routes.get(key);
+          if (target) target.next(value);
           else subscriber.next(value);
         },
         error: (error) => subscriber.error(error),

@@ -7,9 +7,9 @@ describe('route', () => {
     const lobby: string[] = [];
     const games: string[] = [];
     testScheduler().run(({ cold, expectObservable }) => {
-      const routes = new Map<string, (v: string) => void>([
-        ['l', (v) => lobby.push(v)],
-        ['g', (v) => games.push(v)],
+      const routes = new Map([
+        ['l', { next: (v: string) => lobby.push(v) }],
+        ['g', { next: (v: string) => games.push(v) }],
       ]);
       const source = cold('-a-b-c-d|', { a: 'l1', b: 'g1', c: 'x1', d: 'l2' });
       expectObservable(source.pipe(route((v) => v[0], routes))).toBe('-----c--|', { c: 'x1' });
@@ -21,8 +21,8 @@ describe('route', () => {
   it('reads the map on every value, so routes can come and go while it runs', () => {
     const seen: string[] = [];
     testScheduler().run(({ hot, expectObservable }) => {
-      const routes = new Map<string, (v: string) => void>();
-      hot('--x').subscribe(() => routes.set('a', (v) => seen.push(v)));
+      const routes = new Map<string, { next(v: string): void }>();
+      hot('--x').subscribe(() => routes.set('a', { next: (v) => seen.push(v) }));
       hot('----x').subscribe(() => routes.delete('a'));
       expectObservable(hot('-a-a-a', { a: 'a' }).pipe(route((v) => v, routes))).toBe('-a---a', { a: 'a' });
     });
