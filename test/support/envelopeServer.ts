@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
+import { crash } from './wsServer';
 
 /**
  * A test fixture that speaks rxwire's JSON envelope (docs/protocol.md) on a real `ws`
@@ -40,12 +41,11 @@ export class EnvelopeServer {
     return this;
   }
 
+  /** Stops as a crash would; the history is kept for the next start. */
   async stop(): Promise<void> {
     const wss = this.wss;
-    if (!wss) return;
     this.wss = undefined;
-    for (const socket of wss.clients) socket.terminate();
-    await new Promise((resolve) => wss.close(resolve));
+    await crash(wss);
   }
 
   publish(channel: string, params: unknown, data: unknown): number {

@@ -53,11 +53,16 @@ export class TestServer {
   /** Stops listening and drops every connection without a close frame (as a crash would). */
   async stop(): Promise<void> {
     const wss = this.wss;
-    if (!wss) return;
     this.wss = undefined;
-    for (const client of wss.clients) client.terminate();
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await crash(wss);
   }
+}
+
+/** Stops a server as a crash would: every connection dropped without a close frame. */
+export async function crash(wss: WebSocketServer | undefined): Promise<void> {
+  if (!wss) return;
+  for (const client of wss.clients) client.terminate();
+  await new Promise<void>((resolve) => wss.close(() => resolve()));
 }
 
 /** Resolves when `predicate` holds, polling every 10 ms; rejects after `timeoutMs`. */
