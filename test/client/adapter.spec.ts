@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as t from 'io-ts';
-import { take } from 'rxjs';
+import { asyncScheduler, take } from 'rxjs';
 import { createClient } from '../../src/client/createClient';
 import { defineProtocol } from '../../src/protocol/defineProtocol';
 import type { Inbound, WireAdapter } from '../../src/protocol/adapter';
@@ -47,6 +47,30 @@ describe('a custom WireAdapter', () => {
         s: { type: 'subscribe', deviceIds: ['oven'] },
         u: { type: 'unsubscribe', deviceIds: ['oven'] },
       });
+    });
+  });
+});
+
+describe('WireAdapter.hello', () => {
+  it('sends the handshake first on every connection, before the resubscribes', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const kit = createFakeWebSocket();
+      kit.script('-o-#');
+      kit.script('-o');
+      const adapter: WireAdapter = { ...deviceFeed(), hello: () => [{ type: 'connection_init' }] };
+      const client = createClient({
+        url: 'ws://feed',
+        WebSocketCtor: kit.WebSocketCtor,
+        protocol: feed,
+        adapter,
+        heartbeat: false,
+        reconnect: { initialDelay: 10, jitter: 'none' },
+      });
+      client.channel('device', { id: 'oven' }).subscribe();
+      const values = { h: { type: 'connection_init' }, s: { type: 'subscribe', deviceIds: ['oven'] } };
+      expectObservable(kit.sent$(0)).toBe('-(hs)', values);
+      expectObservable(kit.sent$(1)).toBe('14ms (hs)', values);
+      asyncScheduler.schedule(() => client.close(), 20);
     });
   });
 });
