@@ -9,14 +9,12 @@ import {
   defer,
   filter,
   finalize,
-  from,
   ignoreElements,
   map,
   merge,
   of,
   share,
   switchMap,
-  take,
   takeUntil,
   tap,
   throwError,
@@ -30,11 +28,12 @@ import { jsonEnvelope } from '../protocol/jsonEnvelope';
 import type { EmptyProtocol, Protocol } from '../protocol/defineProtocol';
 import { check } from '../protocol/validate';
 import { stableKey } from '../internal/stableKey';
-import { OPENED, OpenSocket, SocketTarget, openSocket } from './socket';
+import { OPENED, OpenSocket, openSocket } from './socket';
+import { resolveTarget } from './target';
 import { ChannelEntry, ChannelRegistry, GapNotice } from './channels';
 import { RequestTable } from './requests';
 import { OutboundPath } from './outbound';
-import type { AuthOptions, Client, ClientOptions, ClientStats, ConnectionState, TokenContext, WebSocketConstructor } from './types';
+import type { Client, ClientOptions, ClientStats, ConnectionState, TokenContext, WebSocketConstructor } from './types';
 
 const IDLE: ConnectionState = { status: 'closed', code: CloseCode.NormalClosure, reason: 'not connected', final: false };
 
@@ -384,29 +383,4 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
       statsChanged.complete();
     },
   };
-}
-
-function resolveTarget(
-  url: ClientOptions['url'],
-  protocols: string | string[] | undefined,
-  auth: AuthOptions | undefined,
-  context: TokenContext,
-): Observable<SocketTarget> {
-  const base = typeof url === 'function' ? url(context) : url;
-  const offered = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : [...protocols];
-  if (!auth) return of({ url: base, protocols: offered, headers: undefined });
-  const token = auth.token(context);
-  // from() would iterate a string character by character.
-  return (typeof token === 'string' ? of(token) : from(token)).pipe(
-    take(1),
-    map((value): SocketTarget => {
-      const { via = 'protocol', param = 'token' } = auth;
-      if (via === 'header') return { url: base, protocols: offered, headers: { Authorization: `Bearer ${value}` } };
-      if (via === 'query') {
-        const separator = base.includes('?') ? '&' : '?';
-        return { url: `${base}${separator}${encodeURIComponent(param)}=${encodeURIComponent(value)}`, protocols: offered, headers: undefined };
-      }
-      return { url: base, protocols: [...(offered.length > 0 ? offered : ['rxwire']), `bearer.${value}`], headers: undefined };
-    }),
-  );
 }

@@ -123,6 +123,30 @@ describe('client over a real ws server on 127.0.0.1', () => {
     if (via === 'protocol') expect(srv.connections[1]!.socket.protocol).toBe('rxwire');
   });
 
+  it('destroys the socket after closeTimeout when the server never answers the close', async () => {
+    // The server stops reading right after the upgrade, so the closing handshake hangs.
+    const srv = await server((c) => (c.socket as unknown as { _socket: { pause(): void } })._socket.pause());
+    let raw: WebSocket | undefined;
+    class Captured extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        raw = this; // eslint-disable-line @typescript-eslint/no-this-alias
+      }
+    }
+    const c = client({ url: srv.url, WebSocketCtor: Captured as never, closeTimeout: 200 });
+    const states: ConnectionState[] = [];
+    c.state$.subscribe((s) => states.push(s));
+    c.connect();
+    await waitFor(() => states.some((s) => s.status === 'open'), 5000, 'the open');
+    const closedAt = new Promise<number>((resolve) => raw!.once('close', () => resolve(performance.now())));
+    const started = performance.now();
+    c.close();
+    const elapsed = (await closedAt) - started;
+    // Without the client's own timeout, ws waits 30 s for the server's close frame.
+    expect(elapsed).toBeGreaterThanOrEqual(150);
+    expect(elapsed).toBeLessThan(2000);
+  });
+
   it('close() ends with 1000 and the Node process that used the client exits on its own', async () => {
     const srv = await server((c) => c.socket.send(JSON.stringify({ hi: true })));
     const script = fileURLToPath(new URL('../fixtures/closeAndExit.ts', import.meta.url));

@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer, WebSocket } from 'ws';
-import { crash } from './wsServer';
+import type { WebSocketServer, WebSocket } from 'ws';
+import { crash, listen } from './wsServer';
 
 /**
  * A test fixture that speaks rxwire's JSON envelope (docs/protocol.md) on a real `ws`
@@ -29,15 +27,13 @@ export class EnvelopeServer {
   }
 
   async start(): Promise<this> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: this.port });
-    this.wss = wss;
-    wss.on('connection', (socket) => {
+    const { wss, port } = await listen(this.port, (socket) => {
       this.subscribers.set(socket, new Map());
       socket.on('message', (raw) => this.onFrame(socket, String(raw)));
       socket.on('close', () => this.subscribers.delete(socket));
     });
-    await once(wss, 'listening');
-    this.port = (wss.address() as AddressInfo).port;
+    this.wss = wss;
+    this.port = port;
     return this;
   }
 

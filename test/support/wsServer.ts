@@ -24,14 +24,7 @@ export class TestServer {
   }
 
   async start(): Promise<this> {
-    const wss = new WebSocketServer({
-      host: '127.0.0.1',
-      port: this.port,
-      // Select the application protocol, never the token entry.
-      handleProtocols: (protocols) => [...protocols].find((p) => !p.startsWith('bearer.')) ?? false,
-    });
-    this.wss = wss;
-    wss.on('connection', (socket, request) => {
+    const { wss, port } = await listen(this.port, (socket, request) => {
       const seen: SeenConnection = { socket, request, received: [] };
       this.connections.push(seen);
       socket.on('message', (data) => {
@@ -45,8 +38,8 @@ export class TestServer {
       socket.on('close', (code) => (seen.closeCode = code));
       this.onConnection(seen);
     });
-    await once(wss, 'listening');
-    this.port = (wss.address() as AddressInfo).port;
+    this.wss = wss;
+    this.port = port;
     return this;
   }
 
@@ -56,6 +49,24 @@ export class TestServer {
     this.wss = undefined;
     await crash(wss);
   }
+}
+
+/**
+ * Starts a `ws` server on 127.0.0.1 (`port` 0 picks a free one) that selects the
+ * application subprotocol, never a `bearer.` token entry.
+ */
+export async function listen(
+  port: number,
+  onConnection: (socket: WebSocket, request: IncomingMessage) => void,
+): Promise<{ wss: WebSocketServer; port: number }> {
+  const wss = new WebSocketServer({
+    host: '127.0.0.1',
+    port,
+    handleProtocols: (protocols) => [...protocols].find((p) => !p.startsWith('bearer.')) ?? false,
+  });
+  wss.on('connection', onConnection);
+  await once(wss, 'listening');
+  return { wss, port: (wss.address() as AddressInfo).port };
 }
 
 /** Stops a server as a crash would: every connection dropped without a close frame. */
