@@ -7,7 +7,8 @@ import WebSocket from 'ws';
 import * as t from 'io-ts';
 import { createClient, defineProtocol } from '../src/index';
 
-const [portArg, mode, channelsArg, countArg] = process.argv.slice(2);
+const [portArg, mode, channelsArg, countArg, hotArg] = process.argv.slice(2);
+const hot = hotArg ? Number(hotArg) : undefined;
 const port = Number(portArg);
 const channels = Number(channelsArg);
 const count = Number(countArg);
@@ -96,8 +97,8 @@ if (mode === 'raw') {
         () => confirmed() >= channels,
         () => {
           const perChannel = channels > 1 ? (heap() - one) / (channels - 1) : undefined;
-          check = batches((c) => client.send({ type: 'start', count: c }), () => n, (ms) =>
-            report({ mode, channels, count, ms, rate: (count / ms) * 1000, heapPerChannel: perChannel }),
+          check = batches((c) => client.send({ type: 'start', count: c, hot }), () => n, (ms) =>
+            report({ mode, channels, hot, count, ms, rate: (count / ms) * 1000, heapPerChannel: perChannel }),
           );
         },
       );

@@ -1,7 +1,8 @@
 /**
  * The benchmark's server, in its own process. Speaks just enough of rxwire's envelope:
  * answers `sub` with `subscribed`, and on `{"type":"start","count":N}` sends N `msg`
- * frames spread round-robin over the connection's subscriptions (or over id "1" when
+ * frames spread round-robin over the connection's subscriptions (the first `hot` of
+ * them when given; or over id "1" when
  * there are none, for raw clients),. Frames are pre-built and
  * written in large batches so that the server is never the bottleneck.
  */
@@ -29,7 +30,7 @@ async function blast(socket: WebSocket, ids: string[], seqs: Map<string, number>
       const seq = (seqs.get(id) ?? 0) + 1;
       seqs.set(id, seq);
       const temperature = 20 + (i % 200) / 10;
-      parts.push(frame(`{"type":"msg","id":"${id}","seq":${seq},"data":{"id":"dev-${id}","temperature":${temperature},"unit":"celsius"}}`));
+      parts.push(frame(`{"type":"msg","id":"${id}","seq":${seq},"data":{"id":"dev-${i % 10000}","temperature":${temperature},"unit":"celsius"}}`));
     }
     if (!raw.write(Buffer.concat(parts))) await new Promise((resolve) => raw.once('drain', resolve));
   }
@@ -47,7 +48,9 @@ wss.on('connection', (socket) => {
     } else if (message.type === 'ping') {
       socket.send('{"type":"pong"}');
     } else if (message.type === 'start') {
-      void blast(socket, ids.length > 0 ? ids : ['1'], seqs, message.count);
+      const all = ids.length > 0 ? ids : ['1'];
+      // `hot` limits the traffic to the first subscriptions, all of them staying open.
+      void blast(socket, message.hot ? all.slice(0, message.hot) : all, seqs, message.count);
     }
   });
 });

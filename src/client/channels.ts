@@ -2,7 +2,8 @@ import type { Subscriber } from 'rxjs';
 import type * as t from 'io-ts';
 import type { Inbound, WireAdapter, WireSubscription } from '../protocol/adapter';
 import { DecodeError, SubscriptionError } from '../protocol/errors';
-import { check } from '../protocol/validate';
+import { formatErrors } from '../protocol/validate';
+import { isRight } from 'fp-ts/lib/Either';
 
 /** A notice that messages of a channel were lost and cannot be replayed: refetch what you need. */
 export interface GapNotice {
@@ -23,8 +24,10 @@ type MessageFrame = Extract<Inbound, { kind: 'message' }>;
  * share it. It is its own route target, so that routing needs no closure per channel.
  */
 export class ChannelEntry {
-  /** Everyone observing this (channel, params); the wire subscription lives while this is not empty. */
-  readonly observers: Array<Subscriber<unknown>>;
+  // The observers of this (channel, params). One is the common case, kept in a field
+  // of its own so that delivery touches one object less; more go in `others`.
+  private first: Subscriber<unknown> | undefined;
+  private others: Array<Subscriber<unknown>> | undefined;
   /** The last sequence number delivered, kept across reconnects for `since`. */
   lastSeq: number | undefined = undefined;
   /** The subscription id on the current connection, if it was subscribed on it. */
@@ -40,7 +43,39 @@ export class ChannelEntry {
     readonly codec: t.Mixed,
     first: Subscriber<unknown>,
   ) {
-    this.observers = [first];
+    this.first = first;
+  }
+
+  /** Whether anyone observes this channel. */
+  get observed(): boolean {
+    return this.first !== undefined;
+  }
+
+  /** Adds an observer. */
+  observe(observer: Subscriber<unknown>): void {
+    if (this.first === undefined) this.first = observer;
+    else (this.others ??= []).push(observer);
+  }
+
+  /** Removes an observer. */
+  unobserve(observer: Subscriber<unknown>): void {
+    if (this.first === observer) this.first = this.others?.shift();
+    else if (this.others) {
+      const index = this.others.indexOf(observer);
+      if (index >= 0) this.others.splice(index, 1);
+    }
+  }
+
+  /** Calls `each` for every observer, on a copy of the list (observers may leave meanwhile). */
+  forEach(each: (observer: Subscriber<unknown>) => void): void {
+    const all = this.first === undefined ? [] : [this.first, ...(this.others ?? [])];
+    for (const observer of all) each(observer);
+  }
+
+  /** Delivers a decoded message to every observer. */
+  emit(value: unknown): void {
+    if (this.others === undefined || this.others.length === 0) this.first?.next(value);
+    else this.forEach((observer) => observer.next(value));
   }
 
   /** Receives a message frame routed to this channel. */
@@ -114,7 +149,7 @@ export class ChannelRegistry {
     this.entries.clear();
     for (const entry of entries) {
       this.forget(entry);
-      for (const observer of [...entry.observers]) end(observer);
+      entry.forEach(end);
     }
   }
 
@@ -143,7 +178,7 @@ export class ChannelRegistry {
       this.entries.delete(entry);
       this.forget(entry);
       const error = new SubscriptionError(entry.channel, entry.params, inbound.error.code, inbound.error.message);
-      for (const observer of [...entry.observers]) observer.error(error);
+      entry.forEach((observer) => observer.error(error));
     }
     return true;
   }
@@ -179,13 +214,8 @@ export class ChannelRegistry {
       }
       entry.lastSeq = seq;
     }
-    const checked = check(entry.codec, frame.data);
-    if (checked.ok) {
-      const { observers } = entry;
-      // One observer is the common case: no copy of the list on the hot path.
-      if (observers.length === 1) observers[0]!.next(checked.value);
-      else for (const observer of [...observers]) observer.next(checked.value);
-    }
-    else this.io.onDecodeError(new DecodeError(`message of channel "${entry.channel}": ${checked.reason}`, frame.data));
+    const decoded = entry.codec.decode(frame.data);
+    if (isRight(decoded)) entry.emit(decoded.right);
+    else this.io.onDecodeError(new DecodeError(`message of channel "${entry.channel}": ${formatErrors(decoded.left)}`, frame.data));
   }
 }

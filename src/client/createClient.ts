@@ -295,7 +295,7 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
       if (isClosed) return subscriber.complete();
       let entry = liveChannels.get(cacheKey);
       if (entry) {
-        entry.observers.push(subscriber);
+        entry.observe(subscriber);
       } else {
         entry = new ChannelEntry(channels, name, params, definition.params.encode(checked.value), definition.message, subscriber);
         liveChannels.set(cacheKey, entry);
@@ -304,9 +304,8 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
       }
       const mine = entry;
       return () => {
-        const index = mine.observers.indexOf(subscriber);
-        if (index >= 0) mine.observers.splice(index, 1);
-        if (mine.observers.length > 0 || liveChannels.get(cacheKey) !== mine) return;
+        mine.unobserve(subscriber);
+        if (mine.observed || liveChannels.get(cacheKey) !== mine) return;
         liveChannels.delete(cacheKey);
         channels.remove(mine);
         if (liveChannels.size === 0) {

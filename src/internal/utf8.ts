@@ -1,5 +1,9 @@
+// Runs natively over the string: far cheaper per message than a loop in JavaScript.
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** The UTF-8 byte length of a string, without encoding it. */
 export function utf8Length(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length;
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
