@@ -1,0 +1,76 @@
+import type { Broker, BrokerMessage, Replay } from './types';
+
+/** Options of {@link memoryBroker}. */
+export interface MemoryBrokerOptions {
+  /**
+   * The most messages kept per stream for recovery.
+   * @defaultValue 100
+   */
+  historySize?: number;
+  /**
+   * Milliseconds a message stays in the history.
+   * @defaultValue 300000 (five minutes)
+   */
+  historyTtl?: number;
+  /**
+   * The clock, in milliseconds. Inject one in tests.
+   * @defaultValue Date.now
+   */
+  now?: () => number;
+}
+
+interface Stream {
+  seq: number;
+  history: Array<BrokerMessage & { at: number }>;
+  listeners: Set<(message: BrokerMessage) => void>;
+}
+
+/**
+ * The embedded broker: one process, history in memory, bounded by count and age.
+ * The default of `createServer`.
+ */
+export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
+  const { historySize = 100, historyTtl = 300_000, now = Date.now } = options;
+  const streams = new Map<string, Stream>();
+
+  const stream = (key: string): Stream => {
+    let s = streams.get(key);
+    if (!s) streams.set(key, (s = { seq: 0, history: [], listeners: new Set() }));
+    return s;
+  };
+  const trim = (s: Stream): void => {
+    const oldest = now() - historyTtl;
+    while (s.history.length > historySize || (s.history.length > 0 && s.history[0]!.at < oldest)) s.history.shift();
+  };
+
+  return {
+    async publish(key, data) {
+      const s = stream(key);
+      const message = { seq: ++s.seq, data };
+      s.history.push({ ...message, at: now() });
+      trim(s);
+      for (const listener of [...s.listeners]) listener(message);
+      return message;
+    },
+    listen(key, listener) {
+      const s = stream(key);
+      s.listeners.add(listener);
+      return () => {
+        s.listeners.delete(listener);
+        if (s.listeners.size === 0 && s.seq === 0) streams.delete(key);
+      };
+    },
+    async replay(key, since): Promise<Replay> {
+      const s = streams.get(key);
+      if (!s) return { seq: 0, messages: [] };
+      trim(s);
+      if (since === undefined || since >= s.seq) return { seq: s.seq, messages: [] };
+      const messages = s.history.filter((m) => m.seq > since).map(({ seq, data }) => ({ seq, data }));
+      const first = messages[0]?.seq ?? s.seq + 1;
+      return first > since + 1 ? { seq: s.seq, messages, lost: { from: since + 1, to: first - 1 } } : { seq: s.seq, messages };
+    },
+    async close() {
+      streams.clear();
+    },
+  };
+}

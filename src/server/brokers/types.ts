@@ -1,0 +1,33 @@
+/** A message as a broker stores and delivers it: its sequence number and its encoded data. */
+export interface BrokerMessage {
+  /** The message's number within its stream, from 1, consecutive. */
+  readonly seq: number;
+  /** The message, encoded by its channel's codec. */
+  readonly data: unknown;
+}
+
+/** What a broker can replay for a stream since a sequence number. */
+export interface Replay {
+  /** The stream's current sequence number. */
+  readonly seq: number;
+  /** The messages after `since` it still holds, in order. */
+  readonly messages: readonly BrokerMessage[];
+  /** The range after `since` it no longer holds, if any. */
+  readonly lost?: { readonly from: number; readonly to: number };
+}
+
+/**
+ * Where published messages travel between server processes and where their history
+ * lives. A stream is one channel with one set of params, named by a string key.
+ * `memoryBroker()` serves one process; a Redis broker serves many with the same interface.
+ */
+export interface Broker {
+  /** Numbers a message, stores it in the stream's history and delivers it to every listener of the stream, in every process. */
+  publish(stream: string, data: unknown): Promise<BrokerMessage>;
+  /** Listens to a stream's new messages; returns the function that stops listening. */
+  listen(stream: string, listener: (message: BrokerMessage) => void): () => void;
+  /** What the stream's history holds after `since` (or only its current seq without `since`). */
+  replay(stream: string, since?: number): Promise<Replay>;
+  /** Releases everything the broker holds. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,239 @@
+import type { WebSocket } from 'ws';
+import { isObservable, firstValueFrom } from 'rxjs';
+import type * as t from 'io-ts';
+import { isRight } from 'fp-ts/lib/Either';
+import { CloseCode } from '../protocol/closeCodes';
+import type { Protocol } from '../protocol/defineProtocol';
+import { formatErrors } from '../protocol/validate';
+import { stableKey } from '../internal/stableKey';
+import type { Broker, BrokerMessage } from './brokers/types';
+import { RequestError } from './errors';
+import type { ConnectionInfo, RequestHandler } from './types';
+
+/** The stream a (channel, params) maps to in the broker. */
+export function streamKey(channel: string, encodedParams: unknown): string {
+  return `${channel}\u0000${stableKey(encodedParams)}`;
+}
+
+// Each message's data is serialized once, however many subscribers it goes to.
+const serialized = new WeakMap<BrokerMessage, string>();
+function dataJson(message: BrokerMessage): string {
+  let json = serialized.get(message);
+  if (json === undefined) serialized.set(message, (json = JSON.stringify(message.data) ?? 'null'));
+  return json;
+}
+
+/** What a connection needs from its server. */
+export interface ConnectionContext<A> {
+  readonly protocol: Protocol;
+  readonly broker: Broker;
+  readonly handlers: ReadonlyMap<string, RequestHandler<unknown, unknown, A>>;
+  readonly authorize: ((principal: A, channel: string, params: unknown) => boolean | Promise<boolean>) | undefined;
+  readonly maxSubscriptions: number;
+  readonly rate: { messages: number; interval: number };
+  readonly maxBufferedBytes: number;
+  /** Counts a frame in or out, a subscription made (+1) or ended (-1), a peer closed for a limit. */
+  count(what: 'in' | 'out' | 'subscription' | 'limit', delta?: number): void;
+}
+
+interface LiveSubscription {
+  readonly key: string;
+  lastSent: number;
+  stop: () => void;
+}
+
+/**
+ * One peer speaking rxwire's envelope (docs/protocol.md): subscriptions with replay,
+ * requests, pings, and the per-connection limits.
+ */
+export class ServerConnection<A> implements ConnectionInfo<A> {
+  private readonly subscriptions = new Map<string, LiveSubscription>();
+  private tokens: number;
+  private refilledAt = Date.now();
+  private closing = false;
+  // Whether the peer answered the last native ping.
+  private alive = true;
+
+  constructor(
+    readonly id: string,
+    readonly principal: A,
+    private readonly socket: WebSocket,
+    private readonly context: ConnectionContext<A>,
+  ) {
+    this.tokens = context.rate.messages;
+    socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
+    socket.on('pong', () => (this.alive = true));
+    socket.on('close', () => this.dispose());
+  }
+
+  /** Sends a native ping; a peer that did not answer the previous one is terminated. */
+  ping(): void {
+    if (!this.alive) return this.socket.terminate();
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  /** Sends a frame, or cuts off a peer whose unread bytes passed the bound. */
+  send(frame: string): void {
+    if (this.closing || this.socket.readyState !== 1) return;
+    if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
+      this.fail(CloseCode.TryAgainLater, 'too slow: too much data waiting to be read', true);
+      return;
+    }
+    this.socket.send(frame);
+    this.context.count('out');
+  }
+
+  /** Sends an event frame. */
+  event(name: string, encoded: unknown): void {
+    this.send(JSON.stringify({ type: 'event', name, data: encoded }));
+  }
+
+  /** Closes the connection with `code`; `destroy` also drops the socket at once. */
+  fail(code: number, reason: string, destroy = false): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.context.count('limit');
+    this.socket.close(code, reason);
+    if (destroy) this.socket.terminate();
+  }
+
+  private dispose(): void {
+    this.closing = true;
+    for (const subscription of this.subscriptions.values()) this.end(subscription);
+    this.subscriptions.clear();
+  }
+
+  private end(subscription: LiveSubscription): void {
+    subscription.stop();
+    this.context.count('subscription', -1);
+  }
+
+  private allowed(): boolean {
+    const { messages, interval } = this.context.rate;
+    const now = Date.now();
+    this.tokens = Math.min(messages, this.tokens + ((now - this.refilledAt) / interval) * messages);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    if (this.closing) return;
+    this.context.count('in');
+    if (!this.allowed()) return this.fail(CloseCode.PolicyViolation, 'rate limit exceeded');
+    if (isBinary) return this.fail(1003, 'binary frames are not part of the protocol');
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data.toString('utf8'));
+    } catch {
+      return this.fail(CloseCode.InvalidPayload, 'invalid JSON');
+    }
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return this.fail(CloseCode.ProtocolError, 'a frame must be a JSON object');
+    const f = frame as Record<string, unknown>;
+    switch (f.type) {
+      case 'ping':
+        return this.send('{"type":"pong"}');
+      case 'sub':
+        if (typeof f.id !== 'string' || typeof f.channel !== 'string') return this.fail(CloseCode.ProtocolError, 'sub needs a string id and channel');
+        if (f.since !== undefined && !(Number.isSafeInteger(f.since) && (f.since as number) >= 0)) {
+          return this.refuse(f.id, 'INVALID_SINCE', '"since" must be a non-negative integer');
+        }
+        return void this.subscribe(f.id, f.channel, f.params, f.since as number | undefined);
+      case 'unsub': {
+        if (typeof f.id !== 'string') return this.fail(CloseCode.ProtocolError, 'unsub needs a string id');
+        const subscription = this.subscriptions.get(f.id);
+        if (subscription) {
+          this.subscriptions.delete(f.id);
+          this.end(subscription);
+        }
+        return;
+      }
+      case 'req':
+        if (typeof f.id !== 'string' || typeof f.name !== 'string') return this.fail(CloseCode.ProtocolError, 'req needs a string id and name');
+        return void this.request(f.id, f.name, f.payload);
+      default:
+        return this.fail(CloseCode.ProtocolError, 'unknown frame type');
+    }
+  }
+
+  private refuse(id: string, code: string, message: string): void {
+    this.send(JSON.stringify({ type: 'error', id, code, message }));
+  }
+
+  private async subscribe(id: string, channel: string, params: unknown, since: number | undefined): Promise<void> {
+    const definition = this.context.protocol.channels[channel];
+    if (!definition) return this.refuse(id, 'UNKNOWN_CHANNEL', `no channel "${channel}"`);
+    if (this.subscriptions.has(id)) return this.refuse(id, 'DUPLICATE_ID', `subscription "${id}" is live already`);
+    if (this.subscriptions.size >= this.context.maxSubscriptions) {
+      return this.refuse(id, 'TOO_MANY_SUBSCRIPTIONS', `at most ${this.context.maxSubscriptions} subscriptions per connection`);
+    }
+    const decoded = (definition.params as t.Mixed).decode(params);
+    if (!isRight(decoded)) return this.refuse(id, 'INVALID_PARAMS', formatErrors(decoded.left));
+    const key = streamKey(channel, params);
+    // Reserve the id before anything asynchronous, so that an unsub meanwhile is honoured.
+    const subscription: LiveSubscription = { key, lastSent: 0, stop: () => undefined };
+    this.subscriptions.set(id, subscription);
+    this.context.count('subscription', 1);
+    const live = () => this.subscriptions.get(id) === subscription && !this.closing;
+    try {
+      if (this.context.authorize && !(await this.context.authorize(this.principal, channel, decoded.right))) {
+        if (live()) {
+          this.subscriptions.delete(id);
+          this.end(subscription);
+          this.refuse(id, 'FORBIDDEN', `not allowed to read "${channel}"`);
+        }
+        return;
+      }
+      // Listen first and hold what arrives, so nothing published during the replay is lost.
+      const held: BrokerMessage[] = [];
+      let replaying = true;
+      const deliver = (message: BrokerMessage): void => {
+        if (message.seq <= subscription.lastSent) return;
+        subscription.lastSent = message.seq;
+        this.send(`{"type":"msg","id":${JSON.stringify(id)},"seq":${message.seq},"data":${dataJson(message)}}`);
+      };
+      subscription.stop = this.context.broker.listen(key, (message) => (replaying ? held.push(message) : deliver(message)));
+      const replay = await this.context.broker.replay(key, since);
+      if (!live()) return;
+      subscription.lastSent = since ?? replay.seq;
+      this.send(JSON.stringify({ type: 'subscribed', id, seq: replay.seq }));
+      if (replay.lost) this.send(JSON.stringify({ type: 'gap', id, from: replay.lost.from, to: replay.lost.to }));
+      if (replay.lost) subscription.lastSent = replay.lost.to;
+      for (const message of replay.messages) deliver(message);
+      replaying = false;
+      for (const message of held) deliver(message);
+    } catch (error) {
+      if (live()) {
+        this.subscriptions.delete(id);
+        this.end(subscription);
+        this.refuse(id, 'UNAVAILABLE', (error as Error).message);
+      }
+    }
+  }
+
+  private async request(id: string, name: string, payload: unknown): Promise<void> {
+    const definition = this.context.protocol.requests[name];
+    const handler = this.context.handlers.get(name);
+    const reply = (body: Record<string, unknown>) => this.send(JSON.stringify({ type: 'res', id, ...body }));
+    if (!definition || !handler) return reply({ error: { code: 'NOT_FOUND', message: `no request "${name}"` } });
+    const decoded = definition.request.decode(payload);
+    if (!isRight(decoded)) return reply({ error: { code: 'INVALID_PAYLOAD', message: formatErrors(decoded.left) } });
+    try {
+      const result = handler(decoded.right, { connection: this });
+      const value = isObservable(result) ? await firstValueFrom(result) : await result;
+      const checked = definition.response.decode(value);
+      if (!isRight(checked)) return reply({ error: { code: 'INTERNAL', message: 'the reply failed its codec' } });
+      reply({ data: definition.response.encode(checked.right) });
+    } catch (error) {
+      if (error instanceof RequestError) {
+        const data = error.data !== undefined && definition.error ? definition.error.encode(error.data) : error.data;
+        reply({ error: data === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, data } });
+      } else {
+        // An unexpected error's details stay on the server.
+        reply({ error: { code: 'INTERNAL', message: 'the request failed' } });
+      }
+    }
+  }
+}

@@ -1,0 +1,223 @@
+import { createServer as createHttpServer, IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, WebSocket } from 'ws';
+import { Subject, asyncScheduler, auditTime, defer, map, merge, of } from 'rxjs';
+import { isRight } from 'fp-ts/lib/Either';
+import { CloseCode } from '../protocol/closeCodes';
+import type { EmptyProtocol, Protocol } from '../protocol/defineProtocol';
+import { ValidationError } from '../protocol/errors';
+import { formatErrors } from '../protocol/validate';
+import { memoryBroker } from './brokers/memoryBroker';
+import { ServerConnection, streamKey } from './connection';
+import { ForbiddenError } from './errors';
+import type { ConnectionEvent, RequestHandler, Server, ServerOptions, ServerStats } from './types';
+
+const TOKEN_PROTOCOL = 'bearer.';
+
+function tokenOf(request: IncomingMessage): string | undefined {
+  const authorization = request.headers.authorization;
+  if (authorization?.startsWith('Bearer ')) return authorization.slice(7);
+  const query = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token');
+  if (query) return query;
+  const offered = request.headers['sec-websocket-protocol'];
+  return offered
+    ?.split(',')
+    .map((p) => p.trim())
+    .find((p) => p.startsWith(TOKEN_PROTOCOL))
+    ?.slice(TOKEN_PROTOCOL.length);
+}
+
+function refuseHttp(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/**
+ * Starts an rxwire server on `ws`: the envelope of docs/protocol.md, typed by the same
+ * `defineProtocol` definition as the clients, with authentication at the upgrade,
+ * per-subscription authorization, limits, liveness pings, and history for recovery.
+ * Resolves once it listens.
+ *
+ * @example
+ * ```ts
+ * const server = await createServer({
+ *   protocol: smartHome,
+ *   port: 8080,
+ *   authenticate: ({ token }) => users.byToken(token), // undefined -> 4401
+ *   authorize: (user, channel, params) => user.devices.includes(params.id),
+ * });
+ * server.handle('setTarget', ({ id, target }) => ovens.set(id, target));
+ * await server.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 182 });
+ * ```
+ */
+export async function createServer<P extends Protocol = EmptyProtocol, A = unknown>(options: ServerOptions<P, A>): Promise<Server<P, A>> {
+  const {
+    protocol,
+    port = 0,
+    host = '127.0.0.1',
+    server: given,
+    path,
+    authenticate = () => undefined as A,
+    authorize,
+    refuseWith = 'close',
+    origins,
+    broker = memoryBroker(),
+    limits: {
+      maxPayload = 1_048_576,
+      maxSubscriptions = 1000,
+      rate = { messages: 200, interval: 1000 },
+      maxBufferedBytes = 4_194_304,
+    } = {},
+    pingInterval = 30_000,
+    closeTimeout = 2000,
+  } = options;
+  const ownsBroker = options.broker === undefined;
+  const hasAuthenticate = options.authenticate !== undefined;
+
+  const http: HttpServer =
+    given ??
+    createHttpServer((_request, response) => {
+      response.writeHead(426, { 'Content-Type': 'text/plain' }).end('WebSocket only');
+    });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload,
+    perMessageDeflate: false,
+    // Select an application protocol, never the entry carrying the token.
+    handleProtocols: (offered) => [...offered].find((p) => !p.startsWith(TOKEN_PROTOCOL)) ?? false,
+  });
+
+  const connections = new Map<string, ServerConnection<A>>();
+  const handlers = new Map<string, RequestHandler<unknown, unknown, A>>();
+  const events = new Subject<ConnectionEvent<A>>();
+  const statsChanged = new Subject<void>();
+  const counters = { messagesIn: 0, messagesOut: 0, published: 0, refused: 0, closedForLimits: 0, subscriptions: 0 };
+  let ids = 0;
+  let closed = false;
+
+  const context = {
+    protocol,
+    broker,
+    handlers,
+    authorize: authorize as ((principal: A, channel: string, params: unknown) => boolean | Promise<boolean>) | undefined,
+    maxSubscriptions,
+    rate,
+    maxBufferedBytes,
+    count(what: 'in' | 'out' | 'subscription' | 'limit', delta = 1) {
+      if (what === 'in') counters.messagesIn += 1;
+      else if (what === 'out') counters.messagesOut += 1;
+      else if (what === 'subscription') counters.subscriptions += delta;
+      else counters.closedForLimits += 1;
+      statsChanged.next();
+    },
+  };
+
+  const accept = (socket: WebSocket, principal: A): void => {
+    const connection = new ServerConnection(String(++ids), principal, socket, context);
+    connections.set(connection.id, connection);
+    events.next({ type: 'connected', connection });
+    statsChanged.next();
+    socket.on('close', (code, reason) => {
+      connections.delete(connection.id);
+      events.next({ type: 'disconnected', connection, code, reason: reason.toString() });
+      statsChanged.next();
+    });
+  };
+
+  const refuse = (request: IncomingMessage, socket: Duplex, head: Buffer, code: number): void => {
+    counters.refused += 1;
+    statsChanged.next();
+    if (refuseWith === 'http') return refuseHttp(socket, code === CloseCode.Forbidden ? 403 : 401, code === CloseCode.Forbidden ? 'Forbidden' : 'Unauthorized');
+    // Accept, then close at once: nothing the peer sends is ever read.
+    wss.handleUpgrade(request, socket, head, (ws) => ws.close(code, code === CloseCode.Forbidden ? 'forbidden' : 'unauthorized'));
+  };
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (closed) return refuseHttp(socket, 503, 'Service Unavailable');
+    if (path !== undefined && new URL(request.url ?? '/', 'http://localhost').pathname !== path) return refuseHttp(socket, 404, 'Not Found');
+    const origin = request.headers.origin;
+    if (origins && origin !== undefined && !origins.includes(origin)) {
+      counters.refused += 1;
+      return refuseHttp(socket, 403, 'Forbidden');
+    }
+    socket.on('error', () => socket.destroy());
+    Promise.resolve()
+      .then(() => authenticate({ token: tokenOf(request), request }))
+      .then(
+        (principal) => {
+          if (closed) return refuseHttp(socket, 503, 'Service Unavailable');
+          if (principal === undefined && hasAuthenticate) return refuse(request, socket, head, CloseCode.Unauthorized);
+          wss.handleUpgrade(request, socket, head, (ws) => accept(ws, principal as A));
+        },
+        (error: unknown) => refuse(request, socket, head, error instanceof ForbiddenError ? CloseCode.Forbidden : CloseCode.Unauthorized),
+      );
+  };
+  http.on('upgrade', onUpgrade);
+
+  // Liveness: a peer that did not answer the previous native ping is gone.
+  const liveness = setInterval(() => {
+    for (const connection of connections.values()) connection.ping();
+  }, pingInterval);
+  liveness.unref();
+
+  if (!given) {
+    http.listen(port, host);
+    await once(http, 'listening');
+  }
+  const listeningPort = (http.address() as AddressInfo | null)?.port ?? port;
+
+  const encode = (codec: { decode(u: unknown): unknown; encode(a: unknown): unknown } | undefined, value: unknown, what: string): unknown => {
+    if (!codec) throw new ValidationError(what, 'not in the protocol');
+    const decoded = (codec as import('io-ts').Mixed).decode(value);
+    if (!isRight(decoded)) throw new ValidationError(what, formatErrors(decoded.left));
+    return (codec as import('io-ts').Mixed).encode(decoded.right);
+  };
+
+  return {
+    port: listeningPort,
+    async publish(channel, params, message) {
+      const definition = protocol.channels[channel];
+      const encodedParams = encode(definition?.params, params, `params of channel "${channel}"`);
+      const data = encode(definition?.message, message, `message of channel "${channel}"`);
+      const published = await broker.publish(streamKey(channel, encodedParams), data);
+      counters.published += 1;
+      statsChanged.next();
+      return published.seq;
+    },
+    handle(name, handler) {
+      handlers.set(name, handler as RequestHandler<unknown, unknown, A>);
+    },
+    emit(name, payload, to) {
+      const data = encode(protocol.events[name], payload, `payload of event "${name}"`);
+      for (const connection of connections.values()) if (!to || to(connection)) connection.event(name, data);
+    },
+    connections$: events.asObservable(),
+    stats$: defer(() =>
+      merge(of(undefined), statsChanged.pipe(auditTime(1000, asyncScheduler))).pipe(
+        map((): ServerStats => ({ ...counters, connections: connections.size })),
+      ),
+    ),
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(liveness);
+      http.off('upgrade', onUpgrade);
+      const open = [...wss.clients];
+      for (const socket of open) socket.close(CloseCode.GoingAway, 'server shutting down');
+      const drained = Promise.all(open.map((socket) => (socket.readyState === WebSocket.CLOSED ? undefined : once(socket, 'close'))));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, closeTimeout)))]);
+      clearTimeout(timer);
+      for (const socket of wss.clients) socket.terminate();
+      await new Promise((resolve) => wss.close(resolve));
+      if (!given) {
+        http.closeAllConnections?.();
+        await new Promise((resolve) => http.close(resolve));
+      }
+      if (ownsBroker) await broker.close();
+      events.complete();
+      statsChanged.complete();
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Observable } from 'rxjs';
+import type {
+  ChannelMessage,
+  ChannelName,
+  ChannelParams,
+  EmptyProtocol,
+  EventName,
+  EventPayload,
+  Protocol,
+  RequestName,
+  RequestPayload,
+  ResponseOf,
+} from '../protocol/defineProtocol';
+import type { Broker } from './brokers/types';
+
+/** What `authenticate` is given about a peer that asks to connect. */
+export interface UpgradeContext {
+  /** The token from the `Authorization: Bearer` header, the `token` query parameter or a `bearer.` subprotocol entry. */
+  readonly token: string | undefined;
+  /** The HTTP upgrade request. */
+  readonly request: IncomingMessage;
+}
+
+/** A connected peer, as hooks and `connections$` see it. */
+export interface ConnectionInfo<A> {
+  /** A server-unique id of the connection. */
+  readonly id: string;
+  /** What `authenticate` returned for it. */
+  readonly principal: A;
+}
+
+/** An event of a connection's life on {@link Server.connections$}. */
+export type ConnectionEvent<A> =
+  | { readonly type: 'connected'; readonly connection: ConnectionInfo<A> }
+  | { readonly type: 'disconnected'; readonly connection: ConnectionInfo<A>; readonly code: number; readonly reason: string };
+
+/** The limits of one connection. Each one broken leaves every other connection untouched. */
+export interface ServerLimits {
+  /**
+   * Largest inbound frame in bytes; a larger one closes the peer with 1009.
+   * @defaultValue 1048576 (1 MiB)
+   */
+  maxPayload?: number;
+  /**
+   * Most live subscriptions per connection; one more is refused with `TOO_MANY_SUBSCRIPTIONS`.
+   * @defaultValue 1000
+   */
+  maxSubscriptions?: number;
+  /**
+   * Most inbound frames per `interval` milliseconds; more closes the peer with 1008.
+   * @defaultValue `{ messages: 200, interval: 1000 }`
+   */
+  rate?: { messages: number; interval: number };
+  /**
+   * Most bytes queued for a peer that is not reading; more closes it with 1013 and
+   * destroys its socket, so the server's memory stays bounded however slow a peer is.
+   * @defaultValue 4194304 (4 MiB)
+   */
+  maxBufferedBytes?: number;
+}
+
+/** What a request handler is told about who asked. */
+export interface RequestContext<A> {
+  /** The connection the request came on. */
+  readonly connection: ConnectionInfo<A>;
+}
+
+/** Options of {@link createServer}. */
+export interface ServerOptions<P extends Protocol = EmptyProtocol, A = unknown> {
+  /** The protocol made by `defineProtocol`, shared with the clients. */
+  protocol: P;
+  /**
+   * Port to listen on (0 picks a free one). Give `port` or `server`.
+   */
+  port?: number;
+  /**
+   * Address to listen on.
+   * @defaultValue '127.0.0.1'
+   */
+  host?: string;
+  /** An existing HTTP server to attach to, instead of `port`. */
+  server?: HttpServer;
+  /**
+   * Only upgrades to this path are accepted.
+   * @defaultValue any path
+   */
+  path?: string;
+  /**
+   * Decides who connects. Return the principal; return `undefined` to refuse with 4401;
+   * throw `ForbiddenError` to refuse with 4403. Tokens are never logged or echoed.
+   * @defaultValue everyone connects, with principal `undefined`
+   */
+  authenticate?: (context: UpgradeContext) => A | undefined | Promise<A | undefined>;
+  /**
+   * Decides each subscription; `false` refuses it with `FORBIDDEN` for that subscription only.
+   * @defaultValue every subscription is allowed
+   */
+  authorize?: (principal: A, channel: string, params: unknown) => boolean | Promise<boolean>;
+  /**
+   * How a refused peer is told: `'close'` accepts the upgrade and closes at once with
+   * 4401 / 4403 (browsers report a refused upgrade as 1006, which looks like a network
+   * failure); `'http'` answers 401 / 403 without creating a socket.
+   * @defaultValue 'close'
+   */
+  refuseWith?: 'close' | 'http';
+  /**
+   * Browser origins allowed to connect (`Origin` header); others get HTTP 403.
+   * @defaultValue any origin
+   */
+  origins?: readonly string[];
+  /**
+   * Where published messages and their history live.
+   * @defaultValue memoryBroker()
+   */
+  broker?: Broker;
+  /** Per-connection limits. */
+  limits?: ServerLimits;
+  /**
+   * Milliseconds between native pings; a peer that has not answered the previous one is terminated.
+   * @defaultValue 30000
+   */
+  pingInterval?: number;
+  /**
+   * Milliseconds `close()` lets queued frames drain before destroying the sockets left.
+   * @defaultValue 2000
+   */
+  closeTimeout?: number;
+}
+
+/** A request handler: returns the reply, a Promise of it or an Observable whose first value is it. */
+export type RequestHandler<Q, S, A> = (payload: Q, context: RequestContext<A>) => S | Promise<S> | Observable<S>;
+
+/** Counters of a server, as published on {@link Server.stats$}. */
+export interface ServerStats {
+  /** Connections open now. */
+  readonly connections: number;
+  /** Subscriptions live now, over every connection. */
+  readonly subscriptions: number;
+  /** Frames received. */
+  readonly messagesIn: number;
+  /** Frames sent. */
+  readonly messagesOut: number;
+  /** Messages published. */
+  readonly published: number;
+  /** Peers refused at the upgrade. */
+  readonly refused: number;
+  /** Peers closed for breaking a limit or the protocol. */
+  readonly closedForLimits: number;
+}
+
+/** The server returned by {@link createServer}, typed by its protocol. */
+export interface Server<P extends Protocol = EmptyProtocol, A = unknown> {
+  /** The port it listens on. */
+  readonly port: number;
+  /**
+   * Publishes a message to a channel with the given params: validated by the channel's
+   * codec, numbered, kept in the broker's history, delivered to every subscriber.
+   * Resolves with its sequence number.
+   */
+  publish<N extends ChannelName<P>>(channel: N, params: ChannelParams<P, N>, message: ChannelMessage<P, N>): Promise<number>;
+  /** Answers requests of one name. A thrown `RequestError` becomes a typed error reply. */
+  handle<N extends RequestName<P>>(name: N, handler: RequestHandler<RequestPayload<P, N>, ResponseOf<P, N>, A>): void;
+  /** Sends an event to every connection, or to those `to` selects. Validated by the event's codec. */
+  emit<N extends EventName<P>>(name: N, payload: EventPayload<P, N>, to?: (connection: ConnectionInfo<A>) => boolean): void;
+  /** Connections arriving and leaving. */
+  readonly connections$: Observable<ConnectionEvent<A>>;
+  /** The server's counters: at once, then at most every second while they change. */
+  readonly stats$: Observable<ServerStats>;
+  /** Sends 1001 (going away) to every peer, lets queued frames drain within `closeTimeout`, and releases everything. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,177 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { createClient } from '../../src/client/createClient';
+import type { Client, ClientOptions } from '../../src/client/types';
+import { RemoteError, SubscriptionError, ValidationError } from '../../src/protocol/errors';
+import { createServer, ForbiddenError, memoryBroker, RequestError } from '../../src/server';
+import type { Server, ServerOptions } from '../../src/server';
+import { smartHome } from '../support/smartHome';
+import { waitFor } from '../support/wsServer';
+import { RawPeer } from './support';
+
+type Home = typeof smartHome;
+const servers: Array<Server<Home, any>> = [];
+const clients: Array<Client<Home>> = [];
+const peers: RawPeer[] = [];
+
+async function start(options: Partial<ServerOptions<Home, any>> = {}): Promise<Server<Home, any>> {
+  const server = await createServer<Home, any>({ protocol: smartHome, port: 0, ...options });
+  servers.push(server);
+  return server;
+}
+const url = (server: Server<Home, any>) => `ws://127.0.0.1:${server.port}`;
+function client(server: Server<Home, any>, options: Partial<ClientOptions<Home>> = {}): Client<Home> {
+  const c = createClient({ url: url(server), WebSocketCtor: WebSocket as never, protocol: smartHome, reconnect: { initialDelay: 20, maxDelay: 100 }, ...options });
+  clients.push(c);
+  return c;
+}
+function peer(server: Server<Home, any>, options?: WebSocket.ClientOptions, protocols?: string[], query = ''): RawPeer {
+  const p = new RawPeer(`${url(server)}${query}`, options, protocols);
+  peers.push(p);
+  return p;
+}
+const oven = (temperature: number) => ({ id: 'oven-1', temperature });
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const p of peers.splice(0)) p.terminate();
+  for (const s of servers.splice(0)) await s.close();
+});
+
+describe('createServer with the client', () => {
+  it('delivers what is published to the subscribers of that channel and params only', async () => {
+    const server = await start();
+    const c = client(server);
+    const ovenUpdates = firstValueFrom(c.channel('device', { id: 'oven-1' }).pipe(take(2), toArray()));
+    const fridge: unknown[] = [];
+    c.channel('device', { id: 'fridge' }).subscribe((m) => fridge.push(m));
+    await acked(c, 2);
+    expect(await server.publish('device', { id: 'oven-1' }, oven(100))).toBe(1);
+    expect(await server.publish('device', { id: 'oven-1' }, oven(110))).toBe(2);
+    expect(await ovenUpdates).toEqual([oven(100), oven(110)]);
+    expect(fridge).toEqual([]);
+  });
+
+  it('validates what is published', async () => {
+    const server = await start();
+    await expect(server.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 'hot' } as never)).rejects.toBeInstanceOf(ValidationError);
+    await expect(server.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 'hot' } as never)).rejects.toThrow(/temperature: expected number/);
+  });
+
+  it('answers requests, with typed errors for RequestError and a bare INTERNAL for anything else', async () => {
+    const server = await start();
+    server.handle('setTarget', ({ target }) => {
+      if (target > 250) throw new RequestError('OUT_OF_RANGE', 'too hot', { max: 250 });
+      if (target < 0) throw new Error('database password is hunter2');
+      return Promise.resolve({ ok: true, target });
+    });
+    const c = client(server);
+    expect(await firstValueFrom(c.request('setTarget', { id: 'oven-1', target: 180 }))).toEqual({ ok: true, target: 180 });
+    const tooHot = await firstValueFrom(c.request('setTarget', { id: 'oven-1', target: 900 })).catch((e) => e);
+    expect(tooHot).toBeInstanceOf(RemoteError);
+    expect(tooHot).toMatchObject({ code: 'OUT_OF_RANGE', serverMessage: 'too hot', data: { max: 250 } });
+    const broken = await firstValueFrom(c.request('setTarget', { id: 'oven-1', target: -1 })).catch((e) => e);
+    expect(broken).toMatchObject({ code: 'INTERNAL' });
+    expect(String(broken.serverMessage)).not.toContain('hunter2');
+  });
+
+  it('sends events to everyone or to the connections selected', async () => {
+    const server = await start({ authenticate: ({ token }) => token });
+    const alice = client(server, { auth: { token: () => 'alice' } });
+    const bob = client(server, { auth: { token: () => 'bob' } });
+    const toAlice = firstValueFrom(alice.event('alert').pipe(take(2), toArray()));
+    const toBob = firstValueFrom(bob.event('alert').pipe(take(1), toArray()));
+    await waitFor(() => statsOf(server).connections === 2, 5000, 'both connections');
+    server.emit('alert', { device: 'fridge', message: 'door open' }, (c) => c.principal === 'alice');
+    server.emit('alert', { device: 'oven', message: 'preheated' });
+    expect(await toAlice).toEqual([
+      { device: 'fridge', message: 'door open' },
+      { device: 'oven', message: 'preheated' },
+    ]);
+    expect(await toBob).toEqual([{ device: 'oven', message: 'preheated' }]);
+  });
+
+  it('refuses one forbidden subscription with SubscriptionError and serves the rest', async () => {
+    const server = await start({
+      authenticate: ({ token }) => ({ user: token, devices: ['oven-1'] }),
+      authorize: (user, _channel, params) => user.devices.includes((params as { id: string }).id),
+    });
+    const c = client(server, { auth: { token: () => 'alice' } });
+    const refused = firstValueFrom(c.channel('device', { id: 'neighbours-oven' })).catch((e) => e);
+    const allowed = firstValueFrom(c.channel('device', { id: 'oven-1' }));
+    expect(await refused).toBeInstanceOf(SubscriptionError);
+    expect(await refused).toMatchObject({ code: 'FORBIDDEN' });
+    await acked(c, 2);
+    await server.publish('device', { id: 'oven-1' }, oven(1));
+    await server.publish('device', { id: 'neighbours-oven' }, { id: 'neighbours-oven', temperature: 2 });
+    expect(await allowed).toEqual(oven(1));
+  });
+
+  it('recovers exactly what a client missed while it was away, then a gap once history is exceeded', async () => {
+    const server = await start({ broker: memoryBroker({ historySize: 5 }) });
+    const net = capturing();
+    // While "away", every reconnect attempt goes to a closed port.
+    let away = false;
+    const c = client(server, { WebSocketCtor: net.Ctor, url: () => (away ? 'ws://127.0.0.1:1' : url(server)) });
+    const seen: number[] = [];
+    const gaps: unknown[] = [];
+    c.gaps$.subscribe((g) => gaps.push(g));
+    c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
+    await acked(c, 1);
+    for (let i = 1; i <= 3; i++) await server.publish('device', { id: 'oven-1' }, oven(i));
+    await waitFor(() => seen.length === 3, 5000, 'three messages');
+
+    const awayFor = async (publish: number[]) => {
+      away = true;
+      net.dropLast(); // as a network failure would
+      await waitFor(() => statsOf(server).connections === 0, 5000, 'the server to see the drop');
+      for (const i of publish) await server.publish('device', { id: 'oven-1' }, oven(i));
+      away = false;
+    };
+    await awayFor([4, 5, 6]);
+    await waitFor(() => seen.length === 6, 5000, 'the three missed');
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(gaps).toEqual([]);
+
+    await awayFor([7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    await waitFor(() => seen.length === 11, 5000, 'what history still holds');
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15]);
+    expect(gaps).toEqual([{ channel: 'device', params: { id: 'oven-1' }, from: 7, to: 10 }]);
+  });
+
+  it('closes every client with 1001 on close() and releases the port', async () => {
+    const server = await start();
+    const p = await peer(server).opened();
+    await server.close();
+    expect(await p.closed()).toBe(1001);
+    await expect(new RawPeer(url(server)).closed()).resolves.toBe(1006);
+  });
+});
+
+/** Resolves once the client has received `n` frames (subscription acknowledgements, here). */
+async function acked(c: Client<Home>, n: number): Promise<void> {
+  await waitFor(() => {
+    let frames = 0;
+    c.stats$.subscribe((s) => (frames = s.messagesIn)).unsubscribe();
+    return frames >= n;
+  }, 5000, `${n} frames`);
+}
+
+/** A WebSocket class that remembers its sockets, so a test can cut one as the network would. */
+function capturing() {
+  const sockets: WebSocket[] = [];
+  class Captured extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      sockets.push(this);
+    }
+  }
+  return { Ctor: Captured as never, dropLast: () => sockets.at(-1)!.terminate() };
+}
+
+function statsOf(server: Server<Home, any>) {
+  let stats: { connections: number; subscriptions: number } = { connections: -1, subscriptions: -1 };
+  server.stats$.subscribe((s) => (stats = s)).unsubscribe();
+  return stats;
+}
