@@ -53,6 +53,8 @@ export class ServerConnection<A> implements ConnectionInfo<A> {
   private closing = false;
   // Whether the peer answered the last native ping.
   private alive = true;
+  /** The close code this side closed the connection with, if it did. */
+  closedWith: { code: number; reason: string } | undefined;
 
   constructor(
     readonly id: string,
@@ -64,6 +66,9 @@ export class ServerConnection<A> implements ConnectionInfo<A> {
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     socket.on('pong', () => (this.alive = true));
     socket.on('close', () => this.dispose());
+    // ws reports a frame it refused (too big, invalid UTF-8, bad opcode) here and closes
+    // the socket with the matching code; without a listener it would crash the process.
+    socket.on('error', () => undefined);
   }
 
   /** Sends a native ping; a peer that did not answer the previous one is terminated. */
@@ -93,6 +98,7 @@ export class ServerConnection<A> implements ConnectionInfo<A> {
   fail(code: number, reason: string, destroy = false): void {
     if (this.closing) return;
     this.closing = true;
+    this.closedWith = { code, reason };
     this.context.count('limit');
     this.socket.close(code, reason);
     if (destroy) this.socket.terminate();

@@ -120,7 +120,9 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     statsChanged.next();
     socket.on('close', (code, reason) => {
       connections.delete(connection.id);
-      events.next({ type: 'disconnected', connection, code, reason: reason.toString() });
+      // A peer cut off by this side reports 1006 locally: tell the code it was sent.
+      const own = connection.closedWith;
+      events.next({ type: 'disconnected', connection, code: own?.code ?? code, reason: own?.reason ?? reason.toString() });
       statsChanged.next();
     });
   };
@@ -130,7 +132,10 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     statsChanged.next();
     if (refuseWith === 'http') return refuseHttp(socket, code === CloseCode.Forbidden ? 403 : 401, code === CloseCode.Forbidden ? 'Forbidden' : 'Unauthorized');
     // Accept, then close at once: nothing the peer sends is ever read.
-    wss.handleUpgrade(request, socket, head, (ws) => ws.close(code, code === CloseCode.Forbidden ? 'forbidden' : 'unauthorized'));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.on('error', () => undefined);
+      ws.close(code, code === CloseCode.Forbidden ? 'forbidden' : 'unauthorized');
+    });
   };
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {

@@ -1,0 +1,166 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createServer, ForbiddenError } from '../../src/server';
+import type { ConnectionEvent, Server, ServerOptions } from '../../src/server';
+import { smartHome } from '../support/smartHome';
+import { waitFor } from '../support/wsServer';
+import { RawPeer } from './support';
+
+type Home = typeof smartHome;
+const servers: Array<Server<Home, any>> = [];
+const peers: RawPeer[] = [];
+
+async function start(options: Partial<ServerOptions<Home, any>> = {}): Promise<Server<Home, any>> {
+  const server = await createServer<Home, any>({ protocol: smartHome, port: 0, ...options });
+  servers.push(server);
+  return server;
+}
+function peer(server: Server<Home, any>, options: { query?: string; protocols?: string[]; ws?: WebSocket.ClientOptions } = {}): RawPeer {
+  const p = new RawPeer(`ws://127.0.0.1:${server.port}/${options.query ?? ''}`, options.ws, options.protocols);
+  peers.push(p);
+  return p;
+}
+afterEach(async () => {
+  for (const p of peers.splice(0)) p.terminate();
+  for (const s of servers.splice(0)) await s.close();
+});
+
+/** A peer that is still served: it gets a pong for its ping. */
+async function stillServed(p: RawPeer): Promise<void> {
+  const before = p.frames.length;
+  p.send({ type: 'ping' });
+  await waitFor(() => p.frames.slice(before).some((f) => f.type === 'pong'), 3000, 'a pong');
+}
+
+describe('authentication at the upgrade', () => {
+  const users: Record<string, { name: string; banned?: boolean }> = { 'good-token': { name: 'alice' }, 'banned-token': { name: 'mallory', banned: true } };
+  const authenticate: ServerOptions<Home, { name: string }>['authenticate'] = ({ token }) => {
+    const user = token === undefined ? undefined : users[token];
+    if (user?.banned) throw new ForbiddenError('banned');
+    return user;
+  };
+
+  it.each([
+    ['a bearer header', { ws: { headers: { Authorization: 'Bearer good-token' } } }],
+    ['a token query parameter', { query: '?token=good-token' }],
+    ['a bearer. subprotocol entry', { protocols: ['rxwire', 'bearer.good-token'] }],
+  ])('accepts a good token in %s', async (_where, options) => {
+    const events: Array<ConnectionEvent<{ name: string }>> = [];
+    const server = await start({ authenticate });
+    server.connections$.subscribe((e) => events.push(e));
+    const p = await peer(server, options).opened();
+    await stillServed(p);
+    expect(events[0]).toMatchObject({ type: 'connected', connection: { principal: { name: 'alice' } } });
+    if ('protocols' in options) expect(p.socket.protocol).toBe('rxwire'); // never the token entry
+  });
+
+  it.each([
+    ['no token', {}, 4401],
+    ['a wrong token', { query: '?token=nope' }, 4401],
+    ['a token in a header name nobody reads', { ws: { headers: { 'X-Token': 'good-token' } } }, 4401],
+    ['a forbidden principal', { query: '?token=banned-token' }, 4403],
+  ])('closes a peer with %s at once with the right code, reading nothing it sent', async (_what, options, code) => {
+    let requests = 0;
+    const server = await start({ authenticate });
+    server.handle('setTarget', () => (requests++, { ok: true, target: 1 }));
+    const p = peer(server, options as never);
+    p.socket.on('open', () => p.send({ type: 'req', id: 'r1', name: 'setTarget', payload: { id: 'x', target: 1 } }));
+    expect(await p.closed()).toBe(code);
+    expect(p.frames).toEqual([]);
+    expect(requests).toBe(0);
+    expect(p.closeReason).not.toContain('token');
+  });
+
+  it("with refuseWith 'http', answers 401 without creating a socket", async () => {
+    const server = await start({ authenticate, refuseWith: 'http' });
+    const events: unknown[] = [];
+    server.connections$.subscribe((e) => events.push(e));
+    const p = peer(server, { query: '?token=nope' });
+    const status = await new Promise<number>((resolve) => p.socket.on('unexpected-response', (_req, res) => resolve(res.statusCode!)));
+    expect(status).toBe(401);
+    expect(events).toEqual([]);
+  });
+
+  it('refuses a browser origin that is not allowed with 403', async () => {
+    const server = await start({ origins: ['https://app.example'] });
+    const bad = peer(server, { ws: { origin: 'https://evil.example' } });
+    const status = await new Promise<number>((resolve) => bad.socket.on('unexpected-response', (_req, res) => resolve(res.statusCode!)));
+    expect(status).toBe(403);
+    await stillServed(await peer(server, { ws: { origin: 'https://app.example' } }).opened());
+  });
+});
+
+describe('limits, each leaving the other connections served', () => {
+  it.each([
+    ['a frame over maxPayload', 1009, (p: RawPeer) => p.send('x'.repeat(2048))],
+    ['invalid JSON', 1007, (p: RawPeer) => p.send('{"type":')],
+    ['invalid UTF-8', 1007, (p: RawPeer) => p.socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false })],
+    ['a frame that is not an object', 1002, (p: RawPeer) => p.send('[1,2]')],
+    ['an unknown frame type', 1002, (p: RawPeer) => p.send({ type: 'teleport' })],
+    ['a binary frame', 1003, (p: RawPeer) => p.socket.send(Buffer.from('{}'), { binary: true })],
+  ])('closes the peer that sends %s with %i', async (_what, code, misbehave) => {
+    const server = await start({ limits: { maxPayload: 1024 } });
+    const good = await peer(server).opened();
+    const bad = await peer(server).opened();
+    misbehave(bad);
+    expect(await bad.closed()).toBe(code);
+    await stillServed(good);
+  });
+
+  it('answers a bad subscription with a typed error, not a close', async () => {
+    const server = await start({ limits: { maxSubscriptions: 2 } });
+    const p = await peer(server).opened();
+    p.send({ type: 'sub', id: 'a', channel: 'device', params: { id: 'x' } });
+    p.send({ type: 'sub', id: 'a', channel: 'device', params: { id: 'y' } });
+    p.send({ type: 'sub', id: 'b', channel: 'toaster', params: {} });
+    p.send({ type: 'sub', id: 'c', channel: 'device', params: { id: 42 } });
+    p.send({ type: 'sub', id: 'd', channel: 'device', params: { id: 'z' } });
+    p.send({ type: 'sub', id: 'e', channel: 'device', params: { id: 'w' } });
+    await waitFor(() => p.frames.filter((f) => f.type === 'error').length === 4, 3000, 'four refusals');
+    const errors = Object.fromEntries(p.frames.filter((f) => f.type === 'error').map((f) => [f.id, f.code]));
+    expect(errors).toEqual({ a: 'DUPLICATE_ID', b: 'UNKNOWN_CHANNEL', c: 'INVALID_PARAMS', e: 'TOO_MANY_SUBSCRIPTIONS' });
+    await stillServed(p);
+  });
+
+  it('closes a peer that passes the message rate limit with 1008', async () => {
+    const server = await start({ limits: { rate: { messages: 20, interval: 1000 } } });
+    const good = await peer(server).opened();
+    const flood = await peer(server).opened();
+    for (let i = 0; i < 50; i++) flood.send({ type: 'ping' });
+    expect(await flood.closed()).toBe(1008);
+    expect(flood.closeReason).toBe('rate limit exceeded');
+    expect(flood.frames.filter((f) => f.type === 'pong').length).toBeLessThanOrEqual(20);
+    await stillServed(good);
+  });
+
+  it('cuts off a peer that stops reading with 1013 once its buffered bytes pass the bound', async () => {
+    const maxBufferedBytes = 256 * 1024;
+    const server = await start({ limits: { maxBufferedBytes } });
+    const good = await peer(server).opened();
+    const slow = await peer(server).opened();
+    slow.send({ type: 'sub', id: 's', channel: 'device', params: { id: 'oven-1' } });
+    good.send({ type: 'sub', id: 'g', channel: 'device', params: { id: 'oven-1' } });
+    await waitFor(() => slow.frames.length > 0 && good.frames.length > 0, 3000, 'both subscribed');
+    (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause(); // stops reading
+    const heapBefore = process.memoryUsage().heapUsed;
+    const big = { id: 'oven-1', temperature: 1, pad: 'x'.repeat(8000) } as never;
+    let cut = false;
+    server.connections$.subscribe((e) => e.type === 'disconnected' && e.code === 1013 && (cut = true));
+    for (let i = 0; i < 5000 && !cut; i++) {
+      await server.publish('device', { id: 'oven-1' }, big);
+      if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await waitFor(() => cut, 5000, 'the slow peer to be cut off');
+    // Bounded: nowhere near the 40 MB that 5,000 frames of 8 KB would hold.
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(30 * 1024 * 1024);
+    await stillServed(good);
+  });
+
+  it('terminates a peer that stops answering native pings', async () => {
+    const server = await start({ pingInterval: 100 });
+    const good = await peer(server).opened();
+    const deaf = await peer(server, { ws: { autoPong: false } }).opened();
+    expect(await deaf.closed()).toBe(1006);
+    await stillServed(good);
+  });
+});
