@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createServer as createHttpServer } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { createClient } from '../../src/client/createClient';
@@ -138,6 +141,32 @@ describe('createServer with the client', () => {
     await waitFor(() => seen.length === 11, 5000, 'what history still holds');
     expect(seen).toEqual([1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15]);
     expect(gaps).toEqual([{ channel: 'device', params: { id: 'oven-1' }, from: 7, to: 10 }]);
+  });
+
+  it('attaches to an existing http.Server on a path and leaves other paths and plain HTTP alone', async () => {
+    const http = createHttpServer((_req, res) => res.end('hello from the app'));
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    const port = (http.address() as AddressInfo).port;
+    try {
+      const server = await createServer({ protocol: smartHome, server: http, path: '/live' });
+      servers.push(server);
+      expect(server.port).toBe(port);
+      const c = createClient({ url: `ws://127.0.0.1:${port}/live`, WebSocketCtor: WebSocket as never, protocol: smartHome });
+      clients.push(c);
+      const update = firstValueFrom(c.channel('device', { id: 'oven-1' }));
+      await acked(c, 1);
+      await server.publish('device', { id: 'oven-1' }, oven(5));
+      expect(await update).toEqual(oven(5));
+      const elsewhere = new RawPeer(`ws://127.0.0.1:${port}/other`);
+      peers.push(elsewhere);
+      const status = await new Promise<number>((resolve) => elsewhere.socket.on('unexpected-response', (_q, r) => resolve(r.statusCode!)));
+      expect(status).toBe(404);
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('hello from the app');
+    } finally {
+      for (const s of servers.splice(0)) await s.close();
+      await new Promise((resolve) => http.close(resolve));
+    }
   });
 
   it('closes every client with 1001 on close() and releases the port', async () => {
