@@ -32,8 +32,22 @@ export interface ConnectionInfo<A> {
 
 /** An event of a connection's life on {@link Server.connections$}. */
 export type ConnectionEvent<A> =
-  | { readonly type: 'connected'; readonly connection: ConnectionInfo<A> }
-  | { readonly type: 'disconnected'; readonly connection: ConnectionInfo<A>; readonly code: number; readonly reason: string };
+  | {
+      /** A peer connected. */
+      readonly type: 'connected';
+      /** Which. */
+      readonly connection: ConnectionInfo<A>;
+    }
+  | {
+      /** A peer left. */
+      readonly type: 'disconnected';
+      /** Which. */
+      readonly connection: ConnectionInfo<A>;
+      /** The close code: the one this side sent when it closed the peer (e.g. 1013), else the peer's. */
+      readonly code: number;
+      /** The close reason. */
+      readonly reason: string;
+    };
 
 /** The limits of one connection. Each one broken leaves every other connection untouched. */
 export interface ServerLimits {
@@ -51,7 +65,12 @@ export interface ServerLimits {
    * Most inbound frames per `interval` milliseconds; more closes the peer with 1008.
    * @defaultValue `{ messages: 200, interval: 1000 }`
    */
-  rate?: { messages: number; interval: number };
+  rate?: {
+    /** Frames allowed per interval. */
+    messages: number;
+    /** The interval in milliseconds. */
+    interval: number;
+  };
   /**
    * Most bytes queued for a peer that is not reading; more closes it with 1013 and
    * destroys its socket, so the server's memory stays bounded however slow a peer is.

@@ -13,7 +13,12 @@ export interface Replay {
   /** The messages after `since` it still holds, in order. */
   readonly messages: readonly BrokerMessage[];
   /** The range after `since` it no longer holds, if any. */
-  readonly lost?: { readonly from: number; readonly to: number };
+  readonly lost?: {
+    /** The first sequence number lost. */
+    readonly from: number;
+    /** The last sequence number lost. */
+    readonly to: number;
+  };
 }
 
 /**
