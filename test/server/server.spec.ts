@@ -3,7 +3,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, of, take, toArray } from 'rxjs';
 import { createClient } from '../../src/client/createClient';
 import type { Client, ClientOptions } from '../../src/client/types';
 import { RemoteError, SubscriptionError, ValidationError } from '../../src/protocol/errors';
@@ -67,10 +67,12 @@ describe('createServer with the client', () => {
     server.handle('setTarget', ({ target }) => {
       if (target > 250) throw new RequestError('OUT_OF_RANGE', 'too hot', { max: 250 });
       if (target < 0) throw new Error('database password is hunter2');
+      if (target === 42) return of({ ok: true, target }, { ok: false, target }); // the first value is the reply
       return Promise.resolve({ ok: true, target });
     });
     const c = client(server);
     expect(await firstValueFrom(c.request('setTarget', { id: 'oven-1', target: 180 }))).toEqual({ ok: true, target: 180 });
+    expect(await firstValueFrom(c.request('setTarget', { id: 'oven-1', target: 42 }))).toEqual({ ok: true, target: 42 });
     const tooHot = await firstValueFrom(c.request('setTarget', { id: 'oven-1', target: 900 })).catch((e) => e);
     expect(tooHot).toBeInstanceOf(RemoteError);
     expect(tooHot).toMatchObject({ code: 'OUT_OF_RANGE', serverMessage: 'too hot', data: { max: 250 } });
