@@ -40,7 +40,7 @@ const servers: Restartable[] = [];
 const clients: Array<Client<Home>> = [];
 
 async function server(options: Partial<ServerOptions<Home, unknown>> = {}): Promise<Restartable> {
-  const s = await new Restartable({ broker: memoryBroker(), ...options }).start();
+  const s = await new Restartable({ broker: memoryBroker({ epoch: () => 0 }), ...options }).start();
   servers.push(s);
   return s;
 }
@@ -101,7 +101,7 @@ describe('channels and requests over the real rxwire server', () => {
   });
 
   it('emits a gap notice when the history no longer holds what was missed', async () => {
-    const srv = await server({ broker: memoryBroker({ historySize: 3 }) });
+    const srv = await server({ broker: memoryBroker({ historySize: 3, epoch: () => 0 }) });
     const { c, sent } = client(srv.url);
     const seen: number[] = [];
     const gaps: GapNotice[] = [];
@@ -117,6 +117,31 @@ describe('channels and requests over the real rxwire server', () => {
     await waitFor(() => seen.length === 4, 5000, 'the replay of what is left');
     expect(seen).toEqual([1, 8, 9, 10]);
     expect(gaps).toEqual([{ channel: 'device', params: { id: 'oven-1' }, from: 2, to: 7 }]);
+  });
+
+  it('after a restart that lost every history (a new process), notices the gap and keeps receiving', async () => {
+    const first = await server({ broker: memoryBroker() });
+    const { c, sent } = client(first.url);
+    const seen: number[] = [];
+    const gaps: GapNotice[] = [];
+    c.gaps$.subscribe((g) => gaps.push(g));
+    c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
+    await subscribed(sent, 1);
+    await live(first, 1);
+    const lastBefore = await first.publish(1);
+    await waitFor(() => seen.length === 1, 5000, 'the first message');
+    await first.stop();
+    await new Promise((r) => setTimeout(r, 5)); // the new process's clock has moved on
+    const second = new Restartable({ broker: memoryBroker() });
+    second.port = first.port; // the same address, a fresh process's broker
+    await second.start();
+    servers.push(second);
+    await live(second, 1);
+    const firstAfter = await second.publish(2);
+    await waitFor(() => seen.length === 2, 5000, 'the message of the new process');
+    expect(seen).toEqual([1, 2]);
+    expect(firstAfter).toBeGreaterThan(lastBefore);
+    expect(gaps).toEqual([{ channel: 'device', params: { id: 'oven-1' }, from: lastBefore + 1, to: firstAfter - 1 }]);
   });
 
   it('refuses one channel with SubscriptionError and keeps the others', async () => {

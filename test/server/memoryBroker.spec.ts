@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { memoryBroker } from '../../src/server';
 
 describe('memoryBroker', () => {
+  it('starts a new stream above anything an earlier process numbered, by default from the clock', async () => {
+    const before = Date.now() * 1000;
+    const first = await memoryBroker().publish('s', 'x');
+    expect(first.seq).toBeGreaterThan(before);
+    expect(first.seq).toBeLessThanOrEqual(Date.now() * 1000 + 1);
+  });
+
   it('numbers messages per stream from 1 and delivers them to that stream only', async () => {
-    const broker = memoryBroker();
+    const broker = memoryBroker({ epoch: () => 0 });
     const a: number[] = [];
     const b: number[] = [];
     broker.listen('a', (m) => a.push(m.seq));
@@ -18,7 +25,7 @@ describe('memoryBroker', () => {
   });
 
   it('replays what it holds after `since`, and reports the range it no longer holds by count', async () => {
-    const broker = memoryBroker({ historySize: 3 });
+    const broker = memoryBroker({ historySize: 3, epoch: () => 0 });
     for (let i = 1; i <= 6; i++) await broker.publish('s', i);
     expect(await broker.replay('s', 4)).toEqual({ seq: 6, messages: [{ seq: 5, data: 5 }, { seq: 6, data: 6 }] });
     expect(await broker.replay('s', 1)).toEqual({ seq: 6, messages: [4, 5, 6].map((n) => ({ seq: n, data: n })), lost: { from: 2, to: 3 } });
@@ -29,7 +36,7 @@ describe('memoryBroker', () => {
 
   it('forgets messages older than historyTtl', async () => {
     let now = 0;
-    const broker = memoryBroker({ historyTtl: 1000, now: () => now });
+    const broker = memoryBroker({ historyTtl: 1000, now: () => now, epoch: () => 0 });
     await broker.publish('s', 'old');
     now = 600;
     await broker.publish('s', 'newer');

@@ -17,6 +17,14 @@ export interface MemoryBrokerOptions {
    * @defaultValue Date.now
    */
   now?: () => number;
+  /**
+   * The number a new stream's sequence starts after. Taken from the clock by default,
+   * so that a stream recreated after a restart numbers its messages above anything
+   * clients saw before: they then get a gap notice instead of having new messages
+   * dropped as replays.
+   * @defaultValue `now() * 1000`
+   */
+  epoch?: () => number;
 }
 
 interface Stream {
@@ -30,12 +38,13 @@ interface Stream {
  * The default of `createServer`.
  */
 export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
-  const { historySize = 100, historyTtl = 300_000, now = Date.now } = options;
+  const { historySize = 100, historyTtl = 300_000, now = Date.now, epoch = () => now() * 1000 } = options;
   const streams = new Map<string, Stream>();
+  const presence = new Map<string, Set<string>>();
 
   const stream = (key: string): Stream => {
     let s = streams.get(key);
-    if (!s) streams.set(key, (s = { seq: 0, history: [], listeners: new Set() }));
+    if (!s) streams.set(key, (s = { seq: epoch(), history: [], listeners: new Set() }));
     return s;
   };
   const trim = (s: Stream): void => {
@@ -57,20 +66,33 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
       s.listeners.add(listener);
       return () => {
         s.listeners.delete(listener);
-        if (s.listeners.size === 0 && s.seq === 0) streams.delete(key);
+        if (s.listeners.size === 0 && s.history.length === 0) streams.delete(key);
       };
     },
     async replay(key, since): Promise<Replay> {
-      const s = streams.get(key);
-      if (!s) return { seq: 0, messages: [] };
+      const s = stream(key);
       trim(s);
       if (since === undefined || since >= s.seq) return { seq: s.seq, messages: [] };
       const messages = s.history.filter((m) => m.seq > since).map(({ seq, data }) => ({ seq, data }));
       const first = messages[0]?.seq ?? s.seq + 1;
       return first > since + 1 ? { seq: s.seq, messages, lost: { from: since + 1, to: first - 1 } } : { seq: s.seq, messages };
     },
+    async join(key, member) {
+      let members = presence.get(key);
+      if (!members) presence.set(key, (members = new Set()));
+      members.add(member);
+    },
+    async leave(key, member) {
+      const members = presence.get(key);
+      members?.delete(member);
+      if (members?.size === 0) presence.delete(key);
+    },
+    async members(key) {
+      return [...(presence.get(key) ?? [])];
+    },
     async close() {
       streams.clear();
+      presence.clear();
     },
   };
 }

@@ -33,6 +33,15 @@ export interface Broker {
   listen(stream: string, listener: (message: BrokerMessage) => void): () => void;
   /** What the stream's history holds after `since` (or only its current seq without `since`). */
   replay(stream: string, since?: number): Promise<Replay>;
+  /**
+   * Adds `member` to the presence of a stream, for every process to see. A member of a
+   * process that dies disappears within a bounded time (the broker's presence TTL).
+   */
+  join(stream: string, member: string): Promise<void>;
+  /** Removes `member` from the presence of a stream. */
+  leave(stream: string, member: string): Promise<void>;
+  /** Every member of a stream's presence, over every process. */
+  members(stream: string): Promise<string[]>;
   /** Releases everything the broker holds. */
   close(): Promise<void>;
 }

@@ -1,0 +1,2 @@
+export { redisBroker } from './redisBroker';
+export type { RedisBrokerOptions } from './redisBroker';
