@@ -32,6 +32,8 @@ export interface ConnectionContext<A> {
   readonly maxSubscriptions: number;
   readonly rate: { messages: number; interval: number };
   readonly maxBufferedBytes: number;
+  /** The presence entry of a connection, or undefined when presence is off. */
+  readonly presence: ((connection: ConnectionInfo<A>) => string) | undefined;
   /** Counts a frame in or out, a subscription made (+1) or ended (-1), a peer closed for a limit. */
   count(what: 'in' | 'out' | 'subscription' | 'limit', delta?: number): void;
 }
@@ -40,6 +42,8 @@ interface LiveSubscription {
   readonly key: string;
   lastSent: number;
   stop: () => void;
+  /** The presence entry this subscription added, if any. */
+  member?: string;
 }
 
 /**
@@ -112,6 +116,7 @@ export class ServerConnection<A> implements ConnectionInfo<A> {
 
   private end(subscription: LiveSubscription): void {
     subscription.stop();
+    if (subscription.member !== undefined) void this.context.broker.leave(subscription.key, subscription.member).catch(() => undefined);
     this.context.count('subscription', -1);
   }
 
@@ -210,6 +215,12 @@ export class ServerConnection<A> implements ConnectionInfo<A> {
       for (const message of replay.messages) deliver(message);
       replaying = false;
       for (const message of held) deliver(message);
+      if (this.context.presence) {
+        subscription.member = this.context.presence(this);
+        await this.context.broker.join(key, subscription.member);
+        // Left while joining: undo.
+        if (!live()) await this.context.broker.leave(key, subscription.member);
+      }
     } catch (error) {
       if (live()) {
         this.subscriptions.delete(id);

@@ -12,7 +12,8 @@ import { formatErrors } from '../protocol/validate';
 import { memoryBroker } from './brokers/memoryBroker';
 import { ServerConnection, streamKey } from './connection';
 import { ForbiddenError } from './errors';
-import type { ConnectionEvent, RequestHandler, Server, ServerOptions, ServerStats } from './types';
+import type { ConnectionEvent, PresenceMember, RequestHandler, Server, ServerOptions, ServerStats } from './types';
+import { randomUUID } from 'node:crypto';
 
 const TOKEN_PROTOCOL = 'bearer.';
 
@@ -73,6 +74,7 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     closeTimeout = 2000,
   } = options;
   const ownsBroker = options.broker === undefined;
+  const instance = randomUUID();
   const hasAuthenticate = options.authenticate !== undefined;
 
   const http: HttpServer =
@@ -104,6 +106,9 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     maxSubscriptions,
     rate,
     maxBufferedBytes,
+    presence: options.presence
+      ? (connection: { id: string; principal: A }) => JSON.stringify({ connection: `${instance}/${connection.id}`, info: options.presence!(connection.principal) ?? null })
+      : undefined,
     count(what: 'in' | 'out' | 'subscription' | 'limit', delta = 1) {
       if (what === 'in') counters.messagesIn += 1;
       else if (what === 'out') counters.messagesOut += 1;
@@ -189,6 +194,12 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
       counters.published += 1;
       statsChanged.next();
       return published.seq;
+    },
+    async presence(channel, params) {
+      const definition = protocol.channels[channel];
+      const encodedParams = encode(definition?.params, params, `params of channel "${channel}"`);
+      const members = await broker.members(streamKey(channel, encodedParams));
+      return members.map((member) => JSON.parse(member) as PresenceMember);
     },
     handle(name, handler) {
       handlers.set(name, handler as RequestHandler<unknown, unknown, A>);

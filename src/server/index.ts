@@ -2,6 +2,7 @@ export { createServer } from './createServer';
 export type {
   ConnectionEvent,
   ConnectionInfo,
+  PresenceMember,
   RequestContext,
   RequestHandler,
   Server,

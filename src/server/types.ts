@@ -141,6 +141,13 @@ export interface ServerOptions<P extends Protocol = EmptyProtocol, A = unknown> 
    */
   pingInterval?: number;
   /**
+   * Turns presence on: what each subscriber shows to others in `server.presence()`,
+   * derived from its principal (e.g. `(user) => ({ name: user.name })`). Presence is
+   * kept by the broker, so it spans every process sharing it.
+   * @defaultValue presence off
+   */
+  presence?: (principal: A) => unknown;
+  /**
    * Milliseconds `close()` lets queued frames drain before destroying the sockets left.
    * @defaultValue 2000
    */
@@ -149,6 +156,14 @@ export interface ServerOptions<P extends Protocol = EmptyProtocol, A = unknown> 
 
 /** A request handler: returns the reply, a Promise of it or an Observable whose first value is it. */
 export type RequestHandler<Q, S, A> = (payload: Q, context: RequestContext<A>) => S | Promise<S> | Observable<S>;
+
+/** One subscriber in {@link Server.presence}. */
+export interface PresenceMember {
+  /** The subscriber's connection, unique over every process: `<server instance>/<connection id>`. */
+  readonly connection: string;
+  /** What the `presence` option made of its principal. */
+  readonly info: unknown;
+}
 
 /** Counters of a server, as published on {@link Server.stats$}. */
 export interface ServerStats {
@@ -182,6 +197,12 @@ export interface Server<P extends Protocol = EmptyProtocol, A = unknown> {
   handle<N extends RequestName<P>>(name: N, handler: RequestHandler<RequestPayload<P, N>, ResponseOf<P, N>, A>): void;
   /** Sends an event to every connection, or to those `to` selects. Validated by the event's codec. */
   emit<N extends EventName<P>>(name: N, payload: EventPayload<P, N>, to?: (connection: ConnectionInfo<A>) => boolean): void;
+  /**
+   * Who is subscribed to a channel with these params right now, over every process
+   * sharing the broker: what the `presence` option made of each subscriber.
+   * Empty when presence is off.
+   */
+  presence<N extends ChannelName<P>>(channel: N, params: ChannelParams<P, N>): Promise<PresenceMember[]>;
   /** Connections arriving and leaving. */
   readonly connections$: Observable<ConnectionEvent<A>>;
   /** The server's counters: at once, then at most every second while they change. */

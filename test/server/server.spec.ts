@@ -171,6 +171,23 @@ describe('createServer with the client', () => {
     }
   });
 
+  it('knows who is subscribed to a channel when presence is on', async () => {
+    const server = await start({ authenticate: ({ token }) => ({ name: token }), presence: (user) => ({ name: user.name }) });
+    const alice = client(server, { auth: { token: () => 'alice' } });
+    const bob = client(server, { auth: { token: () => 'bob' } });
+    alice.channel('device', { id: 'oven-1' }).subscribe();
+    const bobs = bob.channel('device', { id: 'oven-1' }).subscribe();
+    bob.channel('device', { id: 'fridge' }).subscribe();
+    const names = async () => (await server.presence('device', { id: 'oven-1' })).map((m) => (m.info as { name: string }).name).sort();
+    await waitFor(() => statsOf(server).subscriptions === 3, 5000, 'three subscriptions');
+    await waitFor(async () => (await names()).length === 2, 5000, 'two present');
+    expect(await names()).toEqual(['alice', 'bob']);
+    bobs.unsubscribe();
+    await waitFor(async () => (await names()).length === 1, 5000, 'one present');
+    expect(await names()).toEqual(['alice']);
+    expect((await server.presence('device', { id: 'fridge' })).map((m) => m.info)).toEqual([{ name: 'bob' }]);
+  });
+
   it('closes every client with 1001 on close() and releases the port', async () => {
     const server = await start();
     const p = await peer(server).opened();
@@ -206,3 +223,4 @@ function statsOf(server: Server<Home, any>) {
   server.stats$.subscribe((s) => (stats = s)).unsubscribe();
   return stats;
 }
+
