@@ -81,8 +81,25 @@ export function redisBroker(options: RedisBrokerOptions): Broker {
   commands.on('error', () => undefined);
   subscriber.on('error', () => undefined);
 
+  // Until the first connection is made, commands wait for it (a server may start before
+  // Redis answers); after that, a lost connection fails them at once.
+  let connectedOnce = commands.status === 'ready';
+  const firstConnection = connectedOnce
+    ? Promise.resolve()
+    : new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('Redis did not answer within 10 s')), 10_000);
+        timer.unref();
+        commands.once('ready', () => {
+          clearTimeout(timer);
+          connectedOnce = true;
+          resolve();
+        });
+      });
+  firstConnection.catch(() => undefined);
+  const ready = (): Promise<void> | undefined => (connectedOnce ? undefined : firstConnection);
+
   const key = (kind: string, stream: string) => `${prefix}:${kind}:${stream}`;
-  const listeners = new Map<string, Set<(message: BrokerMessage) => void>>();
+  const listeners = new Map<string, { set: Set<(message: BrokerMessage) => void>; subscribed: Promise<unknown> }>();
   const process = randomUUID();
   const mine = new Map<string, Set<string>>(); // this process's presence, refreshed while alive
 
@@ -90,7 +107,7 @@ export function redisBroker(options: RedisBrokerOptions): Broker {
     const stream = channel.slice(prefix.length + 3);
     const space = payload.indexOf(' ');
     const message: BrokerMessage = { seq: Number(payload.slice(0, space)), data: JSON.parse(payload.slice(space + 1)) };
-    for (const listener of [...(listeners.get(stream) ?? [])]) listener(message);
+    for (const listener of [...(listeners.get(stream)?.set ?? [])]) listener(message);
   });
 
   const stamp = (member: string) => `${process} ${member}`;
@@ -104,25 +121,36 @@ export function redisBroker(options: RedisBrokerOptions): Broker {
 
   return {
     async publish(stream, data) {
+      await ready();
       const seq = (await commands.eval(PUBLISH, 3, key('seq', stream), key('h', stream), key('p', stream), JSON.stringify(data) ?? 'null', historySize)) as number;
       return { seq, data };
     },
-    listen(stream, listener) {
-      let set = listeners.get(stream);
-      if (!set) {
-        listeners.set(stream, (set = new Set()));
-        subscriber.subscribe(key('p', stream)).catch(() => undefined); // restored by ioredis when Redis returns
+    async listen(stream, listener) {
+      let entry = listeners.get(stream);
+      if (!entry) {
+        // Restored by ioredis when Redis returns after an outage.
+        entry = { set: new Set(), subscribed: ready()?.then(() => subscriber.subscribe(key('p', stream))) ?? subscriber.subscribe(key('p', stream)) };
+        listeners.set(stream, entry);
       }
-      set.add(listener);
-      return () => {
-        set!.delete(listener);
-        if (set!.size === 0 && listeners.get(stream) === set) {
+      const mine = entry;
+      mine.set.add(listener);
+      const stop = () => {
+        mine.set.delete(listener);
+        if (mine.set.size === 0 && listeners.get(stream) === mine) {
           listeners.delete(stream);
           subscriber.unsubscribe(key('p', stream)).catch(() => undefined);
         }
       };
+      try {
+        await mine.subscribed; // live from here on: no hole before the replay that follows
+      } catch (error) {
+        stop();
+        throw error;
+      }
+      return stop;
     },
     async replay(stream, since): Promise<Replay> {
+      await ready();
       const [seq, entries] = (await commands.eval(REPLAY, 2, key('seq', stream), key('h', stream), since === undefined ? '' : String(since))) as [
         number,
         Array<[string, string[]]>,
@@ -136,6 +164,7 @@ export function redisBroker(options: RedisBrokerOptions): Broker {
       let set = mine.get(stream);
       if (!set) mine.set(stream, (set = new Set()));
       set.add(member);
+      await ready();
       await commands.zadd(key('m', stream), Date.now() + presenceTtl, stamp(member));
     },
     async leave(stream, member) {
@@ -144,6 +173,7 @@ export function redisBroker(options: RedisBrokerOptions): Broker {
       await commands.zrem(key('m', stream), stamp(member));
     },
     async members(stream) {
+      await ready();
       const now = Date.now();
       await commands.zremrangebyscore(key('m', stream), '-inf', now);
       const stamped = await commands.zrangebyscore(key('m', stream), now, '+inf');

@@ -50,8 +50,11 @@ interface LiveSubscription {
  * One peer speaking rxwire's envelope (docs/protocol.md): subscriptions with replay,
  * requests, pings, and the per-connection limits.
  */
-export class ServerConnection<A> implements ConnectionInfo<A> {
+export class ServerConnection<A> {
   private readonly subscriptions = new Map<string, LiveSubscription>();
+  private order: Promise<void> = Promise.resolve();
+  /** What hooks and handlers see of this connection. */
+  readonly info: ConnectionInfo<A>;
   private tokens: number;
   private refilledAt = Date.now();
   private closing = false;
@@ -67,6 +70,7 @@ export class ServerConnection<A> implements ConnectionInfo<A> {
     private readonly context: ConnectionContext<A>,
   ) {
     this.tokens = context.rate.messages;
+    this.info = Object.freeze({ id, principal });
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     socket.on('pong', () => (this.alive = true));
     socket.on('close', () => this.dispose());
@@ -146,27 +150,43 @@ export class ServerConnection<A> implements ConnectionInfo<A> {
     switch (f.type) {
       case 'ping':
         return this.send('{"type":"pong"}');
-      case 'sub':
-        if (typeof f.id !== 'string' || typeof f.channel !== 'string') return this.fail(CloseCode.ProtocolError, 'sub needs a string id and channel');
-        if (f.since !== undefined && !(Number.isSafeInteger(f.since) && (f.since as number) >= 0)) {
-          return this.refuse(f.id, 'INVALID_SINCE', '"since" must be a non-negative integer');
+      case 'sub': {
+        const { id, channel, params, since } = f;
+        if (typeof id !== 'string' || typeof channel !== 'string') return this.fail(CloseCode.ProtocolError, 'sub needs a string id and channel');
+        if (since !== undefined && !(Number.isSafeInteger(since) && (since as number) >= 0)) {
+          return this.inOrder(() => this.refuse(id, 'INVALID_SINCE', '"since" must be a non-negative integer'));
         }
-        return void this.subscribe(f.id, f.channel, f.params, f.since as number | undefined);
-      case 'unsub': {
-        if (typeof f.id !== 'string') return this.fail(CloseCode.ProtocolError, 'unsub needs a string id');
-        const subscription = this.subscriptions.get(f.id);
-        if (subscription) {
-          this.subscriptions.delete(f.id);
-          this.end(subscription);
-        }
-        return;
+        return this.inOrder(() => this.subscribe(id, channel, params, since as number | undefined));
       }
-      case 'req':
-        if (typeof f.id !== 'string' || typeof f.name !== 'string') return this.fail(CloseCode.ProtocolError, 'req needs a string id and name');
-        return void this.request(f.id, f.name, f.payload);
+      case 'unsub': {
+        const { id } = f;
+        if (typeof id !== 'string') return this.fail(CloseCode.ProtocolError, 'unsub needs a string id');
+        return this.inOrder(() => {
+          const subscription = this.subscriptions.get(id);
+          if (subscription) {
+            this.subscriptions.delete(id);
+            this.end(subscription);
+          }
+        });
+      }
+      case 'req': {
+        const { id, name, payload } = f;
+        if (typeof id !== 'string' || typeof name !== 'string') return this.fail(CloseCode.ProtocolError, 'req needs a string id and name');
+        // Started in order (after the subscriptions sent before it are live), not awaited.
+        return this.inOrder(() => void this.request(id, name, payload));
+      }
       default:
         return this.fail(CloseCode.ProtocolError, 'unknown frame type');
     }
+  }
+
+  /**
+   * Runs the effect of a frame after those of the frames before it: a subscription
+   * is live (listening, replayed) before anything sent after it is handled, so a
+   * request that publishes cannot overtake the subscription that should see it.
+   */
+  private inOrder(work: () => void | Promise<void>): void {
+    this.order = this.order.then(work).catch(() => undefined);
   }
 
   private refuse(id: string, code: string, message: string): void {
@@ -205,7 +225,9 @@ export class ServerConnection<A> implements ConnectionInfo<A> {
         subscription.lastSent = message.seq;
         this.send(`{"type":"msg","id":${JSON.stringify(id)},"seq":${message.seq},"data":${dataJson(message)}}`);
       };
-      subscription.stop = this.context.broker.listen(key, (message) => (replaying ? held.push(message) : deliver(message)));
+      const stop = await this.context.broker.listen(key, (message) => (replaying ? held.push(message) : deliver(message)));
+      if (!live()) return stop(); // left while the broker was subscribing
+      subscription.stop = stop;
       const replay = await this.context.broker.replay(key, since);
       if (!live()) return;
       subscription.lastSent = since ?? replay.seq;
@@ -216,7 +238,7 @@ export class ServerConnection<A> implements ConnectionInfo<A> {
       replaying = false;
       for (const message of held) deliver(message);
       if (this.context.presence) {
-        subscription.member = this.context.presence(this);
+        subscription.member = this.context.presence(this.info);
         await this.context.broker.join(key, subscription.member);
         // Left while joining: undo.
         if (!live()) await this.context.broker.leave(key, subscription.member);
@@ -238,7 +260,7 @@ export class ServerConnection<A> implements ConnectionInfo<A> {
     const decoded = definition.request.decode(payload);
     if (!isRight(decoded)) return reply({ error: { code: 'INVALID_PAYLOAD', message: formatErrors(decoded.left) } });
     try {
-      const result = handler(decoded.right, { connection: this });
+      const result = handler(decoded.right, { connection: this.info });
       const value = isObservable(result) ? await firstValueFrom(result) : await result;
       const checked = definition.response.decode(value);
       if (!isRight(checked)) return reply({ error: { code: 'INTERNAL', message: 'the reply failed its codec' } });

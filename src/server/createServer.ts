@@ -121,13 +121,13 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
   const accept = (socket: WebSocket, principal: A): void => {
     const connection = new ServerConnection(String(++ids), principal, socket, context);
     connections.set(connection.id, connection);
-    events.next({ type: 'connected', connection });
+    events.next({ type: 'connected', connection: connection.info });
     statsChanged.next();
     socket.on('close', (code, reason) => {
       connections.delete(connection.id);
       // A peer cut off by this side reports 1006 locally: tell the code it was sent.
       const own = connection.closedWith;
-      events.next({ type: 'disconnected', connection, code: own?.code ?? code, reason: own?.reason ?? reason.toString() });
+      events.next({ type: 'disconnected', connection: connection.info, code: own?.code ?? code, reason: own?.reason ?? reason.toString() });
       statsChanged.next();
     });
   };
@@ -187,6 +187,7 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
   return {
     port: listeningPort,
     async publish(channel, params, message) {
+      if (closed) throw new Error('the server is closed');
       const definition = protocol.channels[channel];
       const encodedParams = encode(definition?.params, params, `params of channel "${channel}"`);
       const data = encode(definition?.message, message, `message of channel "${channel}"`);
@@ -206,7 +207,8 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     },
     emit(name, payload, to) {
       const data = encode(protocol.events[name], payload, `payload of event "${name}"`);
-      for (const connection of connections.values()) if (!to || to(connection)) connection.event(name, data);
+      if (closed) throw new Error('the server is closed');
+      for (const connection of connections.values()) if (!to || to(connection.info)) connection.event(name, data);
     },
     connections$: events.asObservable(),
     stats$: defer(() =>

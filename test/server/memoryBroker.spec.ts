@@ -13,8 +13,8 @@ describe('memoryBroker', () => {
     const broker = memoryBroker({ epoch: () => 0 });
     const a: number[] = [];
     const b: number[] = [];
-    broker.listen('a', (m) => a.push(m.seq));
-    const stop = broker.listen('b', (m) => b.push(m.seq));
+    await broker.listen('a', (m) => a.push(m.seq));
+    const stop = await broker.listen('b', (m) => b.push(m.seq));
     await broker.publish('a', 'x');
     await broker.publish('a', 'y');
     await broker.publish('b', 'z');

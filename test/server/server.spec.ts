@@ -188,6 +188,32 @@ describe('createServer with the client', () => {
     expect((await server.presence('device', { id: 'fridge' })).map((m) => m.info)).toEqual([{ name: 'bob' }]);
   });
 
+  it('handles frames in order: a request sent after a subscribe cannot overtake it, however slow authorize is', async () => {
+    let seen: unknown;
+    const server = await start({ authorize: () => new Promise((resolve) => setTimeout(() => resolve(true), 50)) });
+    server.handle('setTarget', async ({ id, target }, { connection }) => {
+      seen = connection;
+      await server.publish('device', { id }, { id, temperature: target });
+      return { ok: true, target };
+    });
+    const p = await peer(server).opened();
+    p.send({ type: 'sub', id: 's1', channel: 'device', params: { id: 'oven-1' } });
+    p.send({ type: 'req', id: 'r1', name: 'setTarget', payload: { id: 'oven-1', target: 200 } });
+    await waitFor(() => p.frames.some((f) => f.type === 'res'), 5000, 'the reply');
+    await waitFor(() => p.frames.some((f) => f.type === 'msg'), 5000, 'the message the request published');
+    expect(p.frames.map((f) => f.type)).toEqual(expect.arrayContaining(['subscribed', 'msg', 'res']));
+    expect(p.frames.findIndex((f) => f.type === 'subscribed')).toBeLessThan(p.frames.findIndex((f) => f.type === 'res'));
+    // Handlers see who asked, not the connection's internals.
+    expect(Object.keys(seen as object).sort()).toEqual(['id', 'principal']);
+  });
+
+  it('refuses to publish or emit once closed', async () => {
+    const server = await start();
+    await server.close();
+    await expect(server.publish('device', { id: 'oven-1' }, oven(1))).rejects.toThrow('closed');
+    expect(() => server.emit('alert', { device: 'x', message: 'y' })).toThrow('closed');
+  });
+
   it('closes every client with 1001 on close() and releases the port', async () => {
     const server = await start();
     const p = await peer(server).opened();

@@ -61,7 +61,7 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
       for (const listener of [...s.listeners]) listener(message);
       return message;
     },
-    listen(key, listener) {
+    async listen(key, listener) {
       const s = stream(key);
       s.listeners.add(listener);
       return () => {

@@ -29,8 +29,12 @@ export interface Replay {
 export interface Broker {
   /** Numbers a message, stores it in the stream's history and delivers it to every listener of the stream, in every process. */
   publish(stream: string, data: unknown): Promise<BrokerMessage>;
-  /** Listens to a stream's new messages; returns the function that stops listening. */
-  listen(stream: string, listener: (message: BrokerMessage) => void): () => void;
+  /**
+   * Listens to a stream's new messages. Resolves, with the function that stops
+   * listening, once every message published from then on is sure to arrive, so that a
+   * replay read afterwards leaves no hole between history and live messages.
+   */
+  listen(stream: string, listener: (message: BrokerMessage) => void): Promise<() => void>;
   /** What the stream's history holds after `since` (or only its current seq without `since`). */
   replay(stream: string, since?: number): Promise<Replay>;
   /**
