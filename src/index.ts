@@ -33,6 +33,7 @@ export {
   SubscriptionError,
   RequestTimeoutError,
   RemoteError,
+  CircuitOpenError,
 } from './protocol/errors';
 export type { DropReason } from './protocol/errors';
 export { route } from './operators/route';
@@ -57,3 +58,7 @@ export { jsonEnvelope } from './protocol/jsonEnvelope';
 export type { Inbound, WireAdapter, WireError, WireRequest, WireSubscription } from './protocol/adapter';
 export { formatErrors } from './protocol/validate';
 export type { GapNotice } from './client/channels';
+export { retryWithBackoff, exponentialBackoff, linearBackoff } from './operators/retryWithBackoff';
+export type { BackoffStrategy, ExponentialBackoffOptions, LinearBackoffOptions, RetryWithBackoffConfig } from './operators/retryWithBackoff';
+export { createCircuitBreaker } from './operators/circuitBreaker';
+export type { CircuitBreaker, CircuitBreakerConfig, CircuitState } from './operators/circuitBreaker';

@@ -14,6 +14,7 @@ import {
 } from 'rxjs';
 import { CloseCode, DEFAULT_FATAL_CLOSE_CODES, closeCodeOf, isRetryableClose } from '../protocol/closeCodes';
 import { browserOnline$ } from '../internal/online';
+import { exponentialBackoff } from './retryWithBackoff';
 
 /** What {@link ReconnectConfig.onRetry} and {@link ReconnectConfig.shouldRetry} are told about a retry. */
 export interface RetryInfo {
@@ -109,8 +110,7 @@ export function backoffDelay(
   attempt: number,
   { initialDelay = 1000, maxDelay = 30_000, multiplier = 2, jitter = 'full', random = Math.random }: ReconnectConfig = {},
 ): number {
-  const bound = Math.min(maxDelay, initialDelay * Math.pow(multiplier, attempt - 1));
-  return jitter === 'full' ? Math.floor(random() * bound) : bound;
+  return exponentialBackoff({ initialDelay, maxDelay, multiplier, jitter, random })(attempt);
 }
 
 /**

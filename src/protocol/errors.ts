@@ -25,6 +25,8 @@ export const ErrorKind = {
   RequestTimeout: 'REQUEST_TIMEOUT',
   /** {@link RemoteError}: the server answered a request with an error. */
   RemoteError: 'REMOTE_ERROR',
+  /** {@link CircuitOpenError}: a circuit breaker refused the call. */
+  CircuitOpen: 'CIRCUIT_OPEN',
 } as const;
 
 /** One of the strings in {@link ErrorKind}. */
@@ -205,5 +207,13 @@ export class RemoteError<D = unknown> extends RxwireError {
     readonly data?: D,
   ) {
     super(ErrorKind.RemoteError, `request "${request}" failed: ${code}${serverMessage && serverMessage !== code ? ` (${serverMessage})` : ''}`);
+  }
+}
+
+/** A circuit breaker is open (or half-open with its trial under way): the call was not made. */
+export class CircuitOpenError extends RxwireError {
+  /** @param state - the breaker's state when it refused the call. */
+  constructor(readonly state: 'open' | 'half-open') {
+    super(ErrorKind.CircuitOpen, `the circuit is ${state}: the call was not made`);
   }
 }

@@ -1,0 +1,112 @@
+import { MonoTypeOperatorFunction, SchedulerLike, asyncScheduler, retry, throwError, timer } from 'rxjs';
+
+/** How long to wait before retry number `attempt` (1-based), in milliseconds. */
+export type BackoffStrategy = (attempt: number) => number;
+
+/** Options of {@link exponentialBackoff}. */
+export interface ExponentialBackoffOptions {
+  /**
+   * The bound of the first delay, in milliseconds.
+   * @defaultValue 200
+   */
+  initialDelay?: number;
+  /**
+   * Each delay's bound is the previous one's times this.
+   * @defaultValue 2
+   */
+  multiplier?: number;
+  /**
+   * No delay is longer than this, in milliseconds.
+   * @defaultValue 10000
+   */
+  maxDelay?: number;
+  /**
+   * `'full'`: a random delay between 0 and the bound; `'none'`: the bound.
+   * @defaultValue 'full'
+   */
+  jitter?: 'full' | 'none';
+  /**
+   * The random source for jitter, in [0, 1).
+   * @defaultValue Math.random
+   */
+  random?: () => number;
+}
+
+/** Exponential backoff, capped, with full jitter by default. */
+export function exponentialBackoff(options: ExponentialBackoffOptions = {}): BackoffStrategy {
+  const { initialDelay = 200, multiplier = 2, maxDelay = 10_000, jitter = 'full', random = Math.random } = options;
+  return (attempt) => {
+    const bound = Math.min(maxDelay, initialDelay * Math.pow(multiplier, attempt - 1));
+    return jitter === 'full' ? Math.floor(random() * bound) : bound;
+  };
+}
+
+/** Options of {@link linearBackoff}. */
+export interface LinearBackoffOptions {
+  /**
+   * The first delay, in milliseconds.
+   * @defaultValue 500
+   */
+  delay?: number;
+  /**
+   * Added to the delay for every further retry, in milliseconds.
+   * @defaultValue 500
+   */
+  increment?: number;
+  /**
+   * No delay is longer than this, in milliseconds.
+   * @defaultValue 10000
+   */
+  maxDelay?: number;
+}
+
+/** Linear backoff: `delay`, `delay + increment`, `delay + 2 × increment`, … capped at `maxDelay`. */
+export function linearBackoff(options: LinearBackoffOptions = {}): BackoffStrategy {
+  const { delay = 500, increment = 500, maxDelay = 10_000 } = options;
+  return (attempt) => Math.min(maxDelay, delay + increment * (attempt - 1));
+}
+
+/** Options of {@link retryWithBackoff}. */
+export interface RetryWithBackoffConfig {
+  /**
+   * How long to wait before each retry.
+   * @defaultValue exponentialBackoff()
+   */
+  strategy?: BackoffStrategy;
+  /**
+   * How many retries before the error goes through.
+   * @defaultValue 3
+   */
+  maxAttempts?: number;
+  /**
+   * Whether an error is worth retrying (a `RemoteError` for bad input is not, say).
+   * @defaultValue a function that retries everything
+   */
+  shouldRetry?: (error: unknown, attempt: number) => boolean;
+  /**
+   * The scheduler for the delays.
+   * @defaultValue asyncScheduler
+   */
+  scheduler?: SchedulerLike;
+}
+
+/**
+ * Resubscribes to the source after an error, waiting as the strategy says, at most
+ * `maxAttempts` times; for requests and other finite Observables. (For a connection,
+ * use `reconnect`, which knows about close codes.)
+ *
+ * @example
+ * ```ts
+ * client.request('setTarget', payload, { timeout: 2000 }).pipe(
+ *   retryWithBackoff({ strategy: linearBackoff({ delay: 100, increment: 100 }), maxAttempts: 5,
+ *     shouldRetry: (e) => e instanceof RequestTimeoutError }),
+ * );
+ * ```
+ */
+export function retryWithBackoff<T>(config: RetryWithBackoffConfig = {}): MonoTypeOperatorFunction<T> {
+  const { strategy = exponentialBackoff(), maxAttempts = 3, shouldRetry = () => true, scheduler = asyncScheduler } = config;
+  return retry<T>({
+    count: maxAttempts,
+    delay: (error: unknown, attempt: number) => (shouldRetry(error, attempt) ? timer(strategy(attempt), scheduler) : throwError(() => error)),
+  });
+}
