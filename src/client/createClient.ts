@@ -26,6 +26,7 @@ import { ClientClosedError, DecodeError, InvalidOptionsError, ValidationError } 
 import type { Inbound } from '../protocol/adapter';
 import { jsonEnvelope } from '../protocol/jsonEnvelope';
 import type { EmptyProtocol, Protocol } from '../protocol/defineProtocol';
+import { lookup } from '../protocol/defineProtocol';
 import { check } from '../protocol/validate';
 import { stableKey } from '../internal/stableKey';
 import { OPENED, OpenSocket, openSocket } from './socket';
@@ -261,13 +262,20 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
   // subscription, which decodes every frame once and routes it by one map lookup.
   const eventSubjects = new Map<string, Subject<unknown>>();
   const dispatch$ = frames$.pipe(
-    map((frame) => adapter.decode(frame)),
+    map((frame): Inbound => {
+      try {
+        return adapter.decode(frame);
+      } catch (error) {
+        // A custom adapter that throws on a strange frame must not end the connection.
+        return { kind: 'unknown', reason: `the adapter could not read a frame: ${(error as Error)?.message ?? error}` };
+      }
+    }),
     route<Inbound, string>((inbound) => (inbound.kind === 'message' ? inbound.key : undefined), channels.routes),
     tap((inbound) => {
       if (inbound.kind === 'message') return; // for a channel already left: dropped
       if (channels.handleControl(inbound) || requests.handle(inbound) || inbound.kind === 'pong') return;
       if (inbound.kind === 'event') {
-        const codec = protocol.events[inbound.name];
+        const codec = lookup(protocol.events, inbound.name);
         if (!codec) return reportDecodeError(new DecodeError(`unknown event "${inbound.name}"`, inbound.data));
         const checked = check(codec, inbound.data);
         if (checked.ok) eventSubjects.get(inbound.name)?.next(checked.value);
@@ -286,7 +294,7 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
   const liveChannels = new Map<string, ChannelEntry>();
   let channelHold: Subscription | undefined;
   const channel = (name: string, params: unknown): Observable<unknown> => {
-    const definition = protocol.channels[name];
+    const definition = lookup(protocol.channels, name);
     if (!definition) return throwError(() => new ValidationError(`channel name "${name}"`, 'not in the protocol'));
     const checked = check(definition.params, params);
     if (!checked.ok) return throwError(() => new ValidationError(`params of channel "${name}"`, checked.reason));
@@ -318,14 +326,14 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
   };
 
   const event = (name: string): Observable<unknown> => {
-    if (!protocol.events[name]) return throwError(() => new ValidationError(`event name "${name}"`, 'not in the protocol'));
+    if (!lookup(protocol.events, name)) return throwError(() => new ValidationError(`event name "${name}"`, 'not in the protocol'));
     let subject = eventSubjects.get(name);
     if (!subject) eventSubjects.set(name, (subject = new Subject()));
     return merge(dispatch$, subject).pipe(takeUntil(closed));
   };
 
   const request = (name: string, payload: unknown, requestOptions: { timeout?: number } = {}): Observable<unknown> => {
-    const definition = protocol.requests[name];
+    const definition = lookup(protocol.requests, name);
     if (!definition) return throwError(() => new ValidationError(`request name "${name}"`, 'not in the protocol'));
     const checked = check(definition.request, payload);
     if (!checked.ok) return throwError(() => new ValidationError(`payload of request "${name}"`, checked.reason));

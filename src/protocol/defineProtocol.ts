@@ -92,3 +92,12 @@ export function defineProtocol<
     requests: (definition.requests ?? {}) as R,
   };
 }
+
+/**
+ * The definition named `name` in one part of a protocol, or `undefined`. Looks at own
+ * properties only: a name from the network such as `__proto__` or `constructor` must
+ * never reach `Object.prototype`.
+ */
+export function lookup<V>(part: Readonly<Record<string, V>>, name: string): V | undefined {
+  return Object.prototype.hasOwnProperty.call(part, name) ? part[name] : undefined;
+}

@@ -4,6 +4,7 @@ import type * as t from 'io-ts';
 import { isRight } from 'fp-ts/lib/Either';
 import { CloseCode } from '../protocol/closeCodes';
 import type { Protocol } from '../protocol/defineProtocol';
+import { lookup } from '../protocol/defineProtocol';
 import { formatErrors } from '../protocol/validate';
 import { stableKey } from '../internal/stableKey';
 import type { Broker, BrokerMessage } from './brokers/types';
@@ -194,7 +195,7 @@ export class ServerConnection<A> {
   }
 
   private async subscribe(id: string, channel: string, params: unknown, since: number | undefined): Promise<void> {
-    const definition = this.context.protocol.channels[channel];
+    const definition = lookup(this.context.protocol.channels, channel);
     if (!definition) return this.refuse(id, 'UNKNOWN_CHANNEL', `no channel "${channel}"`);
     if (this.subscriptions.has(id)) return this.refuse(id, 'DUPLICATE_ID', `subscription "${id}" is live already`);
     if (this.subscriptions.size >= this.context.maxSubscriptions) {
@@ -253,7 +254,7 @@ export class ServerConnection<A> {
   }
 
   private async request(id: string, name: string, payload: unknown): Promise<void> {
-    const definition = this.context.protocol.requests[name];
+    const definition = lookup(this.context.protocol.requests, name);
     const handler = this.context.handlers.get(name);
     const reply = (body: Record<string, unknown>) => this.send(JSON.stringify({ type: 'res', id, ...body }));
     if (!definition || !handler) return reply({ error: { code: 'NOT_FOUND', message: `no request "${name}"` } });

@@ -7,6 +7,7 @@ import { Subject, asyncScheduler, auditTime, defer, map, merge, of } from 'rxjs'
 import { isRight } from 'fp-ts/lib/Either';
 import { CloseCode } from '../protocol/closeCodes';
 import type { EmptyProtocol, Protocol } from '../protocol/defineProtocol';
+import { lookup } from '../protocol/defineProtocol';
 import { ValidationError } from '../protocol/errors';
 import { formatErrors } from '../protocol/validate';
 import { memoryBroker } from './brokers/memoryBroker';
@@ -188,7 +189,7 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     port: listeningPort,
     async publish(channel, params, message) {
       if (closed) throw new Error('the server is closed');
-      const definition = protocol.channels[channel];
+      const definition = lookup(protocol.channels, channel);
       const encodedParams = encode(definition?.params, params, `params of channel "${channel}"`);
       const data = encode(definition?.message, message, `message of channel "${channel}"`);
       const published = await broker.publish(streamKey(channel, encodedParams), data);
@@ -197,7 +198,7 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
       return published.seq;
     },
     async presence(channel, params) {
-      const definition = protocol.channels[channel];
+      const definition = lookup(protocol.channels, channel);
       const encodedParams = encode(definition?.params, params, `params of channel "${channel}"`);
       const members = await broker.members(streamKey(channel, encodedParams));
       return members.map((member) => JSON.parse(member) as PresenceMember);
@@ -206,7 +207,7 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
       handlers.set(name, handler as RequestHandler<unknown, unknown, A>);
     },
     emit(name, payload, to) {
-      const data = encode(protocol.events[name], payload, `payload of event "${name}"`);
+      const data = encode(lookup(protocol.events, name), payload, `payload of event "${name}"`);
       if (closed) throw new Error('the server is closed');
       for (const connection of connections.values()) if (!to || to(connection.info)) connection.event(name, data);
     },

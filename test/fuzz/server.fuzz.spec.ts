@@ -1,0 +1,109 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import fc from 'fast-check';
+import WebSocket from 'ws';
+import { ServerConnection, type ConnectionContext } from '../../src/server/connection';
+import { createServer, memoryBroker } from '../../src/server';
+import { smartHome } from '../support/smartHome';
+import { RawPeer } from '../server/support';
+import { waitFor } from '../support/wsServer';
+import { hostileFrame, prototypePolluted } from './hostile';
+
+const FRAMES = 100_000;
+
+/** The part of a ws socket a ServerConnection uses, recording what it was told. */
+class RecordingSocket extends EventEmitter {
+  readyState = 1;
+  bufferedAmount = 0;
+  readonly sent: string[] = [];
+  closed: { code: number; reason: string } | undefined;
+  send(frame: string): void {
+    this.sent.push(frame);
+  }
+  close(code: number, reason: string): void {
+    this.closed = { code, reason };
+    this.readyState = 3;
+    this.emit('close', code, Buffer.from(reason));
+  }
+  terminate(): void {
+    this.readyState = 3;
+  }
+  ping(): void {}
+}
+
+describe('fuzzing the server with hostile frames', () => {
+  it(`answers ${FRAMES.toLocaleString('en')} hostile frames with a typed reply or a close with a reason, and never throws`, async () => {
+    const context: ConnectionContext<unknown> = {
+      protocol: smartHome,
+      broker: memoryBroker(),
+      handlers: new Map([['setTarget', (p: any) => ({ ok: true, target: p.target })]]),
+      authorize: undefined,
+      maxSubscriptions: 50,
+      rate: { messages: Number.MAX_SAFE_INTEGER, interval: 1000 },
+      maxBufferedBytes: 1 << 30,
+      presence: undefined,
+      count: () => undefined,
+    };
+    const closes = new Map<number, number>();
+    let connection: ServerConnection<unknown> | undefined;
+    let socket = new RecordingSocket();
+    const open = () => {
+      socket = new RecordingSocket();
+      connection = new ServerConnection<unknown>('fuzz', undefined, socket as never, context);
+    };
+    open();
+    const frames = fc.sample(hostileFrame, FRAMES);
+    let answered = 0;
+    for (const frame of frames) {
+      const before = socket.sent.length;
+      const data = typeof frame === 'string' ? Buffer.from(frame) : Buffer.from(frame);
+      socket.emit('message', data, false);
+      await new Promise((resolve) => setImmediate(resolve)); // let async work (subscribe, request) finish
+      if (socket.closed) {
+        expect(socket.closed.reason.length).toBeGreaterThan(0);
+        closes.set(socket.closed.code, (closes.get(socket.closed.code) ?? 0) + 1);
+        open();
+      } else if (socket.sent.length > before) answered += 1;
+    }
+    void connection;
+    expect(prototypePolluted()).toBe(false);
+    // Every close used a protocol code: 1002 (not an envelope), 1003 (binary) or 1007 (not JSON).
+    expect([...closes.keys()].every((code) => [1002, 1003, 1007].includes(code))).toBe(true);
+    expect(answered + [...closes.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(FRAMES * 0.9);
+  }, 180_000);
+
+  describe('over real sockets', () => {
+    let server: Awaited<ReturnType<typeof createServer>>;
+    afterAll(async () => server?.close());
+
+    it('keeps serving a well-behaved connection while hostile peers are closed one after another', async () => {
+      server = await createServer({ protocol: smartHome, port: 0, limits: { maxPayload: 64 * 1024 } });
+      const url = `ws://127.0.0.1:${server.port}`;
+      const good = await new RawPeer(url).opened();
+      const frames = fc.sample(hostileFrame, 1000);
+      let peer = await new RawPeer(url).opened();
+      const codes = new Map<number, number>();
+      for (const frame of frames) {
+        if (peer.closeCode !== undefined || peer.socket.readyState !== WebSocket.OPEN) {
+          codes.set(peer.closeCode ?? -1, (codes.get(peer.closeCode ?? -1) ?? 0) + 1);
+          peer.terminate();
+          peer = await new RawPeer(url).opened();
+        }
+        if (typeof frame === 'string') peer.socket.send(frame);
+        else peer.socket.send(Buffer.from(frame), { binary: false }); // invalid UTF-8 in a text frame
+        // Wait until the server has dealt with it: a pong after it, or the close it caused.
+        const pongs = peer.frames.filter((f) => f?.type === 'pong').length;
+        if (peer.socket.readyState === WebSocket.OPEN) peer.send({ type: 'ping' });
+        const current = peer;
+        await waitFor(() => current.closeCode !== undefined || current.frames.filter((f) => f?.type === 'pong').length > pongs, 5000, 'the server to deal with a frame');
+      }
+      peer.terminate();
+      const before = good.frames.length;
+      good.send({ type: 'ping' });
+      await waitFor(() => good.frames.length > before, 5000, 'a pong for the good peer');
+      expect(good.frames.at(-1)).toEqual({ type: 'pong' });
+      expect(prototypePolluted()).toBe(false);
+      expect([...codes.keys()].every((code) => [1002, 1003, 1007, 1009].includes(code))).toBe(true);
+    }, 120_000);
+  });
+});
