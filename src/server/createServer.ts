@@ -68,7 +68,7 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     limits: {
       maxPayload = 1_048_576,
       maxSubscriptions = 1000,
-      rate = { messages: 200, interval: 1000 },
+      rate = { messages: 2000, interval: 1000 },
       maxBufferedBytes = 4_194_304,
     } = {},
     pingInterval = 30_000,

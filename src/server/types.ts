@@ -63,7 +63,7 @@ export interface ServerLimits {
   maxSubscriptions?: number;
   /**
    * Most inbound frames per `interval` milliseconds; more closes the peer with 1008.
-   * @defaultValue `{ messages: 200, interval: 1000 }`
+   * @defaultValue `{ messages: 2000, interval: 1000 }`
    */
   rate?: {
     /** Frames allowed per interval. */
