@@ -31,6 +31,9 @@ function tokenOf(request: IncomingMessage): string | undefined {
     ?.slice(TOKEN_PROTOCOL.length);
 }
 
+/** `authenticate` took longer than `upgradeTimeout`. */
+class UpgradeTimeout extends Error {}
+
 function refuseHttp(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
@@ -72,6 +75,7 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
       maxBufferedBytes = 4_194_304,
     } = {},
     pingInterval = 30_000,
+    upgradeTimeout = 10_000,
     closeTimeout = 2000,
   } = options;
   const ownsBroker = options.broker === undefined;
@@ -80,9 +84,13 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
 
   const http: HttpServer =
     given ??
-    createHttpServer((_request, response) => {
-      response.writeHead(426, { 'Content-Type': 'text/plain' }).end('WebSocket only');
-    });
+    createHttpServer(
+      // Stalled handshakes are cut off: headers must arrive within upgradeTimeout.
+      { headersTimeout: upgradeTimeout, requestTimeout: upgradeTimeout, connectionsCheckingInterval: Math.min(1000, upgradeTimeout) },
+      (_request, response) => {
+        response.writeHead(426, { 'Content-Type': 'text/plain' }).end('WebSocket only');
+      },
+    );
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload,
@@ -153,15 +161,22 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
       return refuseHttp(socket, 403, 'Forbidden');
     }
     socket.on('error', () => socket.destroy());
-    Promise.resolve()
-      .then(() => authenticate({ token: tokenOf(request), request }))
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new UpgradeTimeout()), upgradeTimeout);
+    });
+    Promise.race([Promise.resolve().then(() => authenticate({ token: tokenOf(request), request })), slow])
+      .finally(() => clearTimeout(timer))
       .then(
         (principal) => {
           if (closed) return refuseHttp(socket, 503, 'Service Unavailable');
           if (principal === undefined && hasAuthenticate) return refuse(request, socket, head, CloseCode.Unauthorized);
           wss.handleUpgrade(request, socket, head, (ws) => accept(ws, principal as A));
         },
-        (error: unknown) => refuse(request, socket, head, error instanceof ForbiddenError ? CloseCode.Forbidden : CloseCode.Unauthorized),
+        (error: unknown) => {
+          if (error instanceof UpgradeTimeout) return refuseHttp(socket, 503, 'Service Unavailable');
+          refuse(request, socket, head, error instanceof ForbiddenError ? CloseCode.Forbidden : CloseCode.Unauthorized);
+        },
       );
   };
   http.on('upgrade', onUpgrade);

@@ -148,6 +148,13 @@ export interface ServerOptions<P extends Protocol = EmptyProtocol, A = unknown> 
    */
   presence?: (principal: A) => unknown;
   /**
+   * Milliseconds a peer has to complete its upgrade (HTTP headers and `authenticate`):
+   * a slow or stalled upgrade is cut off, so half-finished handshakes cannot pile up.
+   * Applies to the HTTP server the rxwire server creates, and to `authenticate` always.
+   * @defaultValue 10000
+   */
+  upgradeTimeout?: number;
+  /**
    * Milliseconds `close()` lets queued frames drain before destroying the sockets left.
    * @defaultValue 2000
    */

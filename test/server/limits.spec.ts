@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import net from 'node:net';
+import { once } from 'node:events';
 import { createServer, ForbiddenError } from '../../src/server';
 import type { ConnectionEvent, Server, ServerOptions } from '../../src/server';
 import { smartHome } from '../support/smartHome';
@@ -87,6 +89,29 @@ describe('authentication at the upgrade', () => {
     const status = await new Promise<number>((resolve) => bad.socket.on('unexpected-response', (_req, res) => resolve(res.statusCode!)));
     expect(status).toBe(403);
     await stillServed(await peer(server, { ws: { origin: 'https://app.example' } }).opened());
+  });
+});
+
+describe('slow upgrades', () => {
+  it('cuts off a peer that never finishes its HTTP upgrade, and keeps serving others', async () => {
+    const server = await start({ upgradeTimeout: 300 });
+    const slow = net.connect(server.port, '127.0.0.1');
+    await once(slow, 'connect');
+    slow.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n'); // and never the rest
+    const started = Date.now();
+    let answer = '';
+    slow.on('data', (d) => (answer += d)); // read, or the end of the stream is never seen
+    await new Promise((resolve) => slow.on('close', resolve));
+    expect(Date.now() - started).toBeLessThan(300 + 1000 + 500);
+    expect(answer).toMatch(/^HTTP\/1.1 408/);
+    await stillServed(await peer(server).opened());
+  });
+
+  it('answers 503 when authenticate takes longer than upgradeTimeout', async () => {
+    const server = await start({ upgradeTimeout: 100, authenticate: () => new Promise(() => undefined) });
+    const p = peer(server, { query: '?token=t' });
+    const status = await new Promise<number>((resolve) => p.socket.on('unexpected-response', (_req, res) => resolve(res.statusCode!)));
+    expect(status).toBe(503);
   });
 });
 
