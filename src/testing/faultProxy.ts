@@ -3,7 +3,12 @@ import type { Server, Socket } from 'node:net';
 /** Options of {@link createFaultProxy}. */
 export interface FaultProxyOptions {
   /** Where the proxy forwards to. */
-  target: { host?: string; port: number };
+  target: {
+    /** The target's host. @defaultValue '127.0.0.1' */
+    host?: string;
+    /** The target's port. */
+    port: number;
+  };
   /**
    * The loopback port the proxy listens on; 0 picks a free one.
    * @defaultValue 0
