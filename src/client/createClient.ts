@@ -200,8 +200,9 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
       if (socket !== closing) return;
       socket = undefined;
       channels.onClose();
-      requests.onClose();
       open.next(false);
+      // Requests in flight fail once state$ says what happens next (see onRetry), so that
+      // code reacting to their failure sees 'reconnecting', not a stale 'open'.
     },
     onFrameIn: (bytes: number) => {
       counters.messagesIn += 1;
@@ -238,6 +239,7 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
             refresh = info.refreshCredentials;
             errors.next(info.error);
             setState({ status: 'reconnecting', attempt: info.attempt, delay: info.delay, code: info.code, error: info.error });
+            requests.onClose();
           },
         }),
     tap({

@@ -234,17 +234,22 @@ describe('requests', () => {
     });
   });
 
-  it('fails a request whose connection dropped after it was sent, rather than sending it twice', () => {
+  it('fails a request whose connection dropped after it was sent, rather than sending it twice, once state$ says reconnecting', () => {
+    let stateWhenFailed: string | undefined;
     testScheduler().run(({ expectObservable }) => {
       const { kit, client } = setup();
       kit.script('-o-#');
       kit.script('-o');
+      let status = '';
+      client.state$.subscribe((s) => (status = s.status));
+      client.request('setTarget', { id: 'oven-1', target: 3 }).subscribe({ error: () => (stateWhenFailed = status) });
       expectObservable(client.request('setTarget', { id: 'oven-1', target: 3 })).toBe(
         '---#',
         undefined,
         new ConnectionClosedError(1006, 'the connection closed before the reply to "setTarget"'),
       );
     });
+    expect(stateWhenFailed).toBe('reconnecting');
   });
 
   it('forgets a request that is unsubscribed: its reply is dropped and nothing stays pending', () => {
