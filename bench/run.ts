@@ -9,10 +9,15 @@
  * the table reports medians of per-round ratios to raw, with their min–max.
  *
  * Options: --rounds N (default 5), --count N (default 300000), --quick (1 round of 20,000: a smoke run).
+ *
+ * Then a second table: fan-out from one publisher to many clients, through Redis across two
+ * server processes and, for comparison, on one process with the memory broker (bench/fanout.ts,
+ * which describes its own --fanout-* options; --quick shrinks it too).
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { fanoutOptions, runFanout } from './fanout';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -22,6 +27,8 @@ const flag = (name: string, fallback: number): number => {
 const quick = args.includes('--quick');
 const rounds = quick ? 1 : flag('rounds', 5);
 const count = quick ? 20_000 : flag('count', 300_000);
+// Read now, so that a bad --fanout-* option fails before the first table's minutes of work.
+const fanout = fanoutOptions(args);
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const tsx = ['--import', 'tsx'];
@@ -96,6 +103,8 @@ async function main(): Promise<void> {
     );
   }
   console.log('\nTargets: 10,000 channels >= 0.90 of the 1-channel rate; whole pipeline >= 0.67 of raw; <= 1 KB heap per open channel.');
+
+  await runFanout(fanout);
 }
 
 main().catch((error) => {

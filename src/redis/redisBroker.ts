@@ -60,6 +60,8 @@ return {seq, entries}`;
  * sequence numbers live in Redis Streams (so a client that reconnects to another process
  * recovers exactly what it missed), and presence is shared with a TTL.
  *
+ * Needs Redis 6.2 or later (exclusive ranges in `XRANGE`).
+ *
  * While Redis is unreachable, `publish` rejects (nothing is queued or lost silently),
  * client connections stay up, and subscriptions are restored when Redis returns.
  *
@@ -100,7 +102,7 @@ export function redisBroker(options: RedisBrokerOptions): Broker {
 
   const key = (kind: string, stream: string) => `${prefix}:${kind}:${stream}`;
   const listeners = new Map<string, { set: Set<(message: BrokerMessage) => void>; subscribed: Promise<unknown> }>();
-  const process = randomUUID();
+  const processId = randomUUID();
   const mine = new Map<string, Set<string>>(); // this process's presence, refreshed while alive
 
   subscriber.on('message', (channel: string, payload: string) => {
@@ -110,7 +112,7 @@ export function redisBroker(options: RedisBrokerOptions): Broker {
     for (const listener of [...(listeners.get(stream)?.set ?? [])]) listener(message);
   });
 
-  const stamp = (member: string) => `${process} ${member}`;
+  const stamp = (member: string) => `${processId} ${member}`;
   const refresh = setInterval(() => {
     const expires = Date.now() + presenceTtl;
     for (const [stream, members] of mine) {
@@ -170,6 +172,7 @@ export function redisBroker(options: RedisBrokerOptions): Broker {
     async leave(stream, member) {
       mine.get(stream)?.delete(member);
       if (mine.get(stream)?.size === 0) mine.delete(stream);
+      await ready();
       await commands.zrem(key('m', stream), stamp(member));
     },
     async members(stream) {

@@ -158,6 +158,7 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     const origin = request.headers.origin;
     if (origins && origin !== undefined && !origins.includes(origin)) {
       counters.refused += 1;
+      statsChanged.next();
       return refuseHttp(socket, 403, 'Forbidden');
     }
     socket.on('error', () => socket.destroy());

@@ -129,8 +129,9 @@ export interface ServerOptions<P extends Protocol = EmptyProtocol, A = unknown> 
    */
   origins?: readonly string[];
   /**
-   * Where published messages and their history live.
-   * @defaultValue memoryBroker()
+   * Where published messages and their history live. A broker you pass in is yours:
+   * `close()` leaves it open (share it with a restarted server, close it yourself).
+   * @defaultValue memoryBroker(), closed with the server
    */
   broker?: Broker;
   /** Per-connection limits. */
@@ -214,6 +215,9 @@ export interface Server<P extends Protocol = EmptyProtocol, A = unknown> {
   readonly connections$: Observable<ConnectionEvent<A>>;
   /** The server's counters: at once, then at most every second while they change. */
   readonly stats$: Observable<ServerStats>;
-  /** Sends 1001 (going away) to every peer, lets queued frames drain within `closeTimeout`, and releases everything. */
+  /**
+   * Sends 1001 (going away) to every peer, lets queued frames drain within
+   * `closeTimeout`, and releases everything it created (a broker passed in stays open).
+   */
   close(): Promise<void>;
 }
