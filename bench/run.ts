@@ -18,6 +18,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { fanoutOptions, runFanout } from './fanout';
+import { barChart, capture, writeReport, type Bar } from './report';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -89,22 +90,39 @@ async function main(): Promise<void> {
   }
 
   const oneChannel = median(results.get(cases[1]!.name)!.map((r) => r.rate));
-  console.log(`\nInbound throughput, ${count.toLocaleString('en')} messages per run, ${rounds} round(s), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
-  console.log('| client | msgs/s (median) | vs raw (median of per-round ratios, min–max) | vs rxwire 1 channel | heap per channel |');
-  console.log('|---|---|---|---|---|');
+  const lines = [
+    `## Inbound throughput through the whole client\n`,
+    `${count.toLocaleString('en')} messages per run, ${rounds} round(s), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`,
+    '| client | msgs/s (median) | vs raw (median of per-round ratios, min–max) | vs rxwire 1 channel | heap per channel |',
+    '|---|---|---|---|---|',
+  ];
+  const bars: Bar[] = [];
   for (const c of cases) {
     const rate = median(results.get(c.name)!.map((r) => r.rate));
     const r = ratios.get(c.name)!;
     const heap = results.get(c.name)!.map((x) => x.heapPerChannel).filter((x): x is number => x !== undefined);
-    console.log(
+    bars.push({ label: c.name, value: median(r), ours: c.mode === 'rxwire' });
+    lines.push(
       `| ${c.name} | ${Math.round(rate / 1000)}k | ${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}) | ${
         c.mode === 'rxwire' ? (rate / oneChannel).toFixed(2) : '—'
       } | ${heap.length && c.channels >= 10_000 ? `${Math.round(median(heap))} B` : '—'} |`,
     );
   }
-  console.log('\nTargets: 10,000 channels >= 0.90 of the 1-channel rate; whole pipeline >= 0.67 of raw; <= 1 KB heap per open channel.');
+  lines.push('\nTargets: 10,000 channels >= 0.90 of the 1-channel rate; whole pipeline >= 0.67 of raw; <= 1 KB heap per open channel.\n');
+  console.log(`\n${lines.join('\n')}`);
+  const sections = [lines.join('\n')];
+  const charts = [{ name: 'inbound', caption: 'Inbound throughput relative to raw ws + JSON.parse', svg: barChart('Inbound throughput, relative to raw ws + JSON.parse (higher is better)', 'x', bars) }];
 
-  await runFanout(fanout);
+  sections.push(`## Fan-out\n\n${(await capture(() => runFanout(fanout))).text}`);
+
+  if (!quick) {
+    const file = writeReport(
+      'Measured by `npm run bench` on the project\'s 2-core machine, servers and clients in separate processes, contenders alternated round by round; figures are medians with their min–max. The machine is noisy (±40% run to run): compare rows within one run, not across runs.',
+      sections,
+      charts,
+    );
+    console.log(`\nwritten: ${file}`);
+  }
 }
 
 main().catch((error) => {
