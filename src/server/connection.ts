@@ -16,12 +16,18 @@ export function streamKey(channel: string, encodedParams: unknown): string {
   return `${channel}\u0000${stableKey(encodedParams)}`;
 }
 
-// Each message's data is serialized once, however many subscribers it goes to.
-const serialized = new WeakMap<BrokerMessage, string>();
-function dataJson(message: BrokerMessage): string {
-  let json = serialized.get(message);
-  if (json === undefined) serialized.set(message, (json = JSON.stringify(message.data) ?? 'null'));
-  return json;
+// Each message is serialized once, and encoded once per subscription id, however many
+// subscribers it goes to (clients usually choose the same ids: "1", "2", ...).
+const encoded = new WeakMap<BrokerMessage, { data: string; frames: Map<string, Buffer> }>();
+function msgFrame(message: BrokerMessage, id: string): Buffer {
+  let cache = encoded.get(message);
+  if (!cache) encoded.set(message, (cache = { data: JSON.stringify(message.data) ?? 'null', frames: new Map() }));
+  let frame = cache.frames.get(id);
+  if (!frame) {
+    frame = Buffer.from(`{"type":"msg","id":${JSON.stringify(id)},"seq":${message.seq},"data":${cache.data}}`);
+    cache.frames.set(id, frame);
+  }
+  return frame;
 }
 
 /** What a connection needs from its server. */
@@ -87,14 +93,14 @@ export class ServerConnection<A> {
     this.socket.ping();
   }
 
-  /** Sends a frame, or cuts off a peer whose unread bytes passed the bound. */
-  send(frame: string): void {
+  /** Sends a text frame (a string, or its UTF-8 bytes), or cuts off a peer whose unread bytes passed the bound. */
+  send(frame: string | Buffer): void {
     if (this.closing || this.socket.readyState !== 1) return;
     if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
       this.fail(CloseCode.TryAgainLater, 'too slow: too much data waiting to be read', true);
       return;
     }
-    this.socket.send(frame);
+    this.socket.send(frame, { binary: false });
     this.context.count('out');
   }
 
@@ -224,7 +230,7 @@ export class ServerConnection<A> {
       const deliver = (message: BrokerMessage): void => {
         if (message.seq <= subscription.lastSent) return;
         subscription.lastSent = message.seq;
-        this.send(`{"type":"msg","id":${JSON.stringify(id)},"seq":${message.seq},"data":${dataJson(message)}}`);
+        this.send(msgFrame(message, id));
       };
       const stop = await this.context.broker.listen(key, (message) => (replaying ? held.push(message) : deliver(message)));
       if (!live()) return stop(); // left while the broker was subscribing

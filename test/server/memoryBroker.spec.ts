@@ -24,6 +24,17 @@ describe('memoryBroker', () => {
     expect(b).toEqual([1]);
   });
 
+  it('delivers to every listener even when one of them throws', async () => {
+    const broker = memoryBroker({ epoch: () => 0 });
+    const got: number[] = [];
+    await broker.listen('s', () => {
+      throw new Error('a broken listener');
+    });
+    await broker.listen('s', (m) => got.push(m.seq));
+    await expect(broker.publish('s', 'x')).resolves.toEqual({ seq: 1, data: 'x' });
+    expect(got).toEqual([1]);
+  });
+
   it('replays what it holds after `since`, and reports the range it no longer holds by count', async () => {
     const broker = memoryBroker({ historySize: 3, epoch: () => 0 });
     for (let i = 1; i <= 6; i++) await broker.publish('s', i);

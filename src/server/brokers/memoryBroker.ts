@@ -58,7 +58,13 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
       const message = { seq: ++s.seq, data };
       s.history.push({ ...message, at: now() });
       trim(s);
-      for (const listener of [...s.listeners]) listener(message);
+      for (const listener of [...s.listeners]) {
+        try {
+          listener(message);
+        } catch {
+          // One listener's failure must not keep the message from the others.
+        }
+      }
       return message;
     },
     async listen(key, listener) {
