@@ -1,0 +1,314 @@
+/**
+ * The scale benchmark of rxwire's SERVER side: `node --import tsx bench/scale/index.ts [--quick] [--rounds N]`,
+ * or `runScale({ quick, rounds })` from another script (it returns the markdown and the figures).
+ *
+ * 4. Server fan-out: C clients (1,000 and 10,000; quick: 100 and 500) subscribed to one channel
+ *    of one server process; the server sends M messages at a fixed rate. Three servers, each in
+ *    its own fresh process per round: rxwire (`server.publish`, memory broker), socket.io 4
+ *    (`io.emit`, websocket transport only) and a plain `ws` loop over `wss.clients`. The
+ *    clients are the same for every server: raw `ws` sockets (at most 2,500 per client
+ *    process) speaking just enough of the server's wire format and `JSON.parse`-ing every
+ *    frame (see fanClient.ts), so that what differs is the server. Per round: deliveries/s
+ *    (every delivery / (last delivery - first publish)) and the p50 / p99 of publish stamp
+ *    to client receipt (one host, one clock). A round that loses a delivery fails.
+ * 5. Reconnect storm: C clients (1,000; quick: 100) on a server publishing every 50 ms; the
+ *    server process is SIGKILLed and a new one started on the same port; measured from the
+ *    new one listening until every client received a message from it. rxwire: real clients
+ *    from `createClient` (default heartbeat, reconnect with exponential backoff and full
+ *    jitter, initialDelay 1,000 ms, maxDelay 30,000 ms: the defaults); socket.io: real
+ *    socket.io-client sockets with the default reconnection (1,000 ms doubling to 5,000 ms,
+ *    randomization 0.5).
+ *
+ * Contenders alternate round by round; tables give medians with min–max. Every wait has a
+ * timeout and every child is killed at the end, on failure as well.
+ */
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Child, freePort, here, histogramQuantile, median, quantile, tsx } from './common';
+
+export interface ScaleOptions {
+  quick: boolean;
+  rounds: number;
+}
+
+export interface FanoutRound {
+  server: string;
+  clients: number;
+  /** Messages per second offered; 0: back to back, as fast as the server goes. */
+  rate: number;
+  round: number;
+  deliveriesPerSecond: number;
+  p50: number;
+  p99: number;
+}
+
+export interface StormRound {
+  client: string;
+  clients: number;
+  round: number;
+  /** ms from the kill to the new server listening. */
+  downtime: number;
+  /** ms from the new server listening until half / every client got a message from it. */
+  p50: number;
+  settled: number;
+  /** Highest retry number any client made, and the delay bound of that retry (ms). */
+  maxAttempt: number;
+  window: number;
+  back: number;
+}
+
+export interface ScaleData {
+  date: string;
+  node: string;
+  quick: boolean;
+  rounds: number;
+  fanout: { messages: number; cases: Array<{ clients: number; rate: number }>; rounds: FanoutRound[] };
+  storm: { initialDelay: number; maxDelay: number; interval: number; rounds: StormRound[] };
+}
+
+const SERVERS = ['rxwire', 'socketio', 'ws'] as const;
+const PER_PROCESS = 2500;
+const INITIAL_DELAY = 1000;
+const MAX_DELAY = 30_000;
+const STORM_INTERVAL = 50;
+
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+// ---------------------------------------------------------------- scenario 4: fan-out
+
+async function fanoutRound(server: string, clients: number, messages: number, rate: number): Promise<Omit<FanoutRound, 'round'>> {
+  const started: Child[] = [];
+  try {
+    const srv = new Child(`${server} fan-out server`, process.execPath, [...tsx, here('./fanServer.ts'), server]);
+    started.push(srv);
+    const { port } = await srv.json<{ port: number }>(30_000, 'its port');
+    const processes = Math.max(2, Math.ceil(clients / PER_PROCESS));
+    const procs: Child[] = [];
+    for (let p = 0; p < processes; p++) {
+      const size = Math.floor(clients / processes) + (p < clients % processes ? 1 : 0);
+      const child = new Child(`client process ${p + 1}`, process.execPath, [...tsx, here('./fanClient.ts'), server, `ws://127.0.0.1:${port}`, String(size), String(messages), '5000']);
+      procs.push(child);
+      started.push(child);
+    }
+    await Promise.all(procs.map((c) => c.json(120_000, 'its connected line')));
+
+    // Warm up: send batches until every client got a warm-up message.
+    let ready = 0;
+    let failed: unknown;
+    const readiness = Promise.all(procs.map((c) => c.json(60_000, 'its ready line').then(() => (ready += 1))));
+    readiness.catch((error: unknown) => (failed = error));
+    const deadline = performance.now() + 60_000;
+    for (let batch = 0; ready < procs.length; batch++) {
+      if (failed) throw failed;
+      if (batch >= 2000 || performance.now() > deadline) throw new Error(`${server}: the clients were not warmed up within 60 s (${ready}/${procs.length} ready)`);
+      await srv.command({ warm: 3 }, 30_000, 'a warm-up batch');
+      await sleep(50);
+    }
+    await readiness;
+    await sleep(300);
+
+    const limit = 60_000 + (rate > 0 ? (messages / rate) * 1000 : 0);
+    const [run, ...outs] = await Promise.all([
+      srv.command<{ first: number; ms: number }>({ run: { count: messages, rate } }, limit, 'the end of the sending'),
+      ...procs.map((c) => c.json<{ result: { deliveries: number; short: number; unexpected: number; last: number; hist: Array<[number, number]> } }>(limit, 'its result')),
+    ]);
+    const results = outs.map((o) => o.result);
+    const deliveries = results.reduce((n, r) => n + r.deliveries, 0);
+    if (deliveries !== clients * messages) {
+      throw new Error(`${server}, ${clients} clients: ${deliveries} of ${clients * messages} deliveries (${results.reduce((n, r) => n + r.short, 0)} clients short)`);
+    }
+    const last = Math.max(...results.map((r) => r.last));
+    const hists = results.map((r) => r.hist);
+    return {
+      server,
+      clients,
+      rate,
+      deliveriesPerSecond: (deliveries / (last - run.first)) * 1000,
+      p50: histogramQuantile(hists, 0.5),
+      p99: histogramQuantile(hists, 0.99),
+    };
+  } finally {
+    await Promise.allSettled(started.map((c) => c.stop()));
+  }
+}
+
+// ---------------------------------------------------------------- scenario 5: reconnect storm
+
+/** The delay bound of retry `attempt` (1-based). */
+function windowOf(client: string, attempt: number): number {
+  if (attempt < 1) return 0;
+  // rxwire: full jitter in [0, min(maxDelay, initialDelay * 2^(attempt-1))].
+  if (client === 'rxwire') return Math.min(MAX_DELAY, INITIAL_DELAY * 2 ** (attempt - 1));
+  // socket.io-client: min(5000, 1000 * 2^(attempt-1) * (1 ± 0.5)).
+  return Math.min(5000, 1000 * 2 ** (attempt - 1) * 1.5);
+}
+
+async function stormRound(client: string, clients: number): Promise<Omit<StormRound, 'round'>> {
+  const started: Child[] = [];
+  const port = await freePort();
+  const startServer = async (name: string) => {
+    const srv = new Child(name, process.execPath, [...tsx, here('./stormServer.ts'), client, String(port), String(STORM_INTERVAL)]);
+    started.push(srv);
+    const { listening } = await srv.json<{ listening: number }>(30_000, 'its listening line');
+    return { srv, listening };
+  };
+  try {
+    const first = await startServer(`${client} storm server`);
+    const processes = Math.max(1, Math.ceil(clients / 500));
+    const procs: Child[] = [];
+    for (let p = 0; p < processes; p++) {
+      const size = Math.floor(clients / processes) + (p < clients % processes ? 1 : 0);
+      const child = new Child(`storm client process ${p + 1}`, process.execPath, [...tsx, here('./stormClient.ts'), client, `ws://127.0.0.1:${port}`, String(size), String(INITIAL_DELAY), String(MAX_DELAY)]);
+      procs.push(child);
+      started.push(child);
+    }
+    await Promise.all(procs.map((c) => c.json(60_000, 'its ready line')));
+    await sleep(1000);
+
+    const killedAt = performance.timeOrigin + performance.now();
+    await first.srv.stop(true);
+    const second = await startServer(`${client} storm server (restarted)`);
+    const limit = 60_000;
+    const timer = setTimeout(() => procs.forEach((c) => c.send({ report: true })), limit);
+    let outs: Array<{ result: { back: number; backAt: number[]; maxAttempt: number } }>;
+    try {
+      outs = await Promise.all(procs.map((c) => c.json<{ result: { back: number; backAt: number[]; maxAttempt: number } }>(limit + 10_000, 'its result')));
+    } finally {
+      clearTimeout(timer);
+    }
+    const backAt = outs.flatMap((o) => o.result.backAt).map((x) => x - second.listening).sort((a, b) => a - b);
+    const back = outs.reduce((n, o) => n + o.result.back, 0);
+    const maxAttempt = Math.max(...outs.map((o) => o.result.maxAttempt));
+    return {
+      client,
+      clients,
+      downtime: second.listening - killedAt,
+      p50: back ? quantile(backAt, 0.5) : NaN,
+      settled: back === clients ? backAt[backAt.length - 1]! : NaN,
+      maxAttempt,
+      window: windowOf(client, maxAttempt),
+      back,
+    };
+  } finally {
+    await Promise.allSettled(started.map((c) => c.stop(true)));
+  }
+}
+
+// ---------------------------------------------------------------- the benchmark
+
+const perSecond = (x: number) => (x >= 100_000 ? `${Math.round(x / 1000)}k` : `${(x / 1000).toFixed(1)}k`);
+const millis = (x: number) => (Number.isNaN(x) ? '—' : x >= 10 ? x.toFixed(0) : x.toFixed(1));
+const spread = (values: number[], format: (x: number) => string) =>
+  `${format(median(values))} (${format(Math.min(...values))}–${format(Math.max(...values))})`;
+const NAMES: Record<string, string> = { rxwire: 'rxwire `createServer` + `publish`', socketio: 'socket.io 4 `io.emit`', ws: 'plain `ws` loop over `wss.clients`' };
+
+export async function runScale(options: ScaleOptions): Promise<{ markdown: string; data: ScaleData }> {
+  const { quick } = options;
+  const rounds = Math.max(1, options.rounds);
+  const sizes = quick ? [100, 500] : [1000, 10_000];
+  const messages = quick ? 100 : 200;
+  // A steady offered load the servers sustain: about 100k deliveries/s (quick: 50k), at most
+  // 100 messages/s; and at the smaller size, the same messages back to back.
+  const rateOf = (clients: number) => Math.min(100, Math.max(1, Math.round((quick ? 50_000 : 100_000) / clients)));
+  const cases = [...sizes.map((clients) => ({ clients, rate: rateOf(clients) })), { clients: sizes[0]!, rate: 0 }];
+  const stormClients = quick ? 100 : 1000;
+  const data: ScaleData = {
+    date: new Date().toISOString(),
+    node: process.version,
+    quick,
+    rounds,
+    fanout: { messages, cases, rounds: [] },
+    storm: { initialDelay: INITIAL_DELAY, maxDelay: MAX_DELAY, interval: STORM_INTERVAL, rounds: [] },
+  };
+
+  for (let r = 0; r < rounds; r++) {
+    for (const { clients, rate } of cases) {
+      for (let i = 0; i < SERVERS.length; i++) {
+        const server = SERVERS[(i + r) % SERVERS.length]!;
+        const result = await fanoutRound(server, clients, messages, rate);
+        data.fanout.rounds.push({ ...result, round: r + 1 });
+        log(`fan-out round ${r + 1}: ${server} ${clients} clients at ${rate || 'max'}/s: ${perSecond(result.deliveriesPerSecond)}/s p50 ${millis(result.p50)} ms p99 ${millis(result.p99)} ms`);
+      }
+    }
+    for (const client of r % 2 ? ['socketio', 'rxwire'] : ['rxwire', 'socketio']) {
+      const result = await stormRound(client, stormClients);
+      data.storm.rounds.push({ ...result, round: r + 1 });
+      log(`storm round ${r + 1}: ${client}: settled ${millis(result.settled)} ms (p50 ${millis(result.p50)}), retry ${result.maxAttempt}, window ${result.window} ms, ${result.back}/${stormClients} back`);
+    }
+  }
+
+  // ---- markdown
+  const lines: string[] = [];
+  lines.push(`### Server fan-out (${rounds} round(s)${quick ? ', quick' : ''}, Node ${process.version}, ${data.date.slice(0, 10)})`, '');
+  lines.push(
+    `${messages} messages per round to every client on one channel, sent at a fixed rate (${sizes.map((c) => `${c.toLocaleString('en')} clients: ${rateOf(c)}/s`).join('; ')}), and at ${sizes[0]!.toLocaleString('en')} clients also back to back ("max": as fast as the server sends, yielding to I/O every 10 messages; rxwire awaits each \`publish\`). Each server in its own fresh process per round; the clients are raw \`ws\` sockets in ${PER_PROCESS.toLocaleString('en')}-socket client processes, the same for every server (rxwire's clients speak its envelope: \`sub\` then \`msg\` frames; socket.io's speak engine.io v4 over websocket), each frame \`JSON.parse\`d. Medians over rounds, (min–max).`,
+    '',
+  );
+  lines.push('| server | clients | messages/s | deliveries/s | p50 ms | p99 ms |', '|---|---|---|---|---|---|');
+  for (const { clients, rate } of cases) {
+    for (const server of SERVERS) {
+      const rs = data.fanout.rounds.filter((x) => x.server === server && x.clients === clients && x.rate === rate);
+      lines.push(`| ${NAMES[server]} | ${clients.toLocaleString('en')} | ${rate || 'max'} | ${spread(rs.map((x) => x.deliveriesPerSecond), perSecond)} | ${spread(rs.map((x) => x.p50), millis)} | ${spread(rs.map((x) => x.p99), millis)} |`);
+    }
+  }
+  lines.push('', `Offered load at the fixed rates: ${sizes.map((c) => `${(c * rateOf(c)).toLocaleString('en')} deliveries/s at ${c.toLocaleString('en')} clients`).join(', ')}; a server that keeps up delivers about that, so at this rate the deliveries/s mostly show whether it kept up, and the latency shows at what cost.`, '');
+
+  lines.push(`### Reconnect storm (${stormClients.toLocaleString('en')} clients, ${rounds} round(s))`, '');
+  lines.push(
+    `The server publishes every ${STORM_INTERVAL} ms; it is SIGKILLed and a new process started on the same port. "Settled": from the new server listening until every client received a message from it. rxwire: \`createClient\` with default heartbeat and reconnect (exponential, full jitter, initialDelay ${INITIAL_DELAY} ms, maxDelay ${MAX_DELAY.toLocaleString('en')} ms); socket.io: socket.io-client defaults (1,000 ms doubling to 5,000 ms, randomization 0.5). The backoff window is the delay bound of the highest retry any client made (the retry pending when the server came back).`,
+    '',
+  );
+  lines.push('| clients | downtime ms | p50 back ms | settled ms | highest retry | backoff window ms | settled ≤ window + 2 s |', '|---|---|---|---|---|---|---|');
+  for (const client of ['rxwire', 'socketio']) {
+    const rs = data.storm.rounds.filter((x) => x.client === client);
+    const ok = rs.filter((x) => x.settled <= x.window + 2000).length;
+    lines.push(
+      `| ${client === 'rxwire' ? 'rxwire `createClient`' : 'socket.io-client'} | ${spread(rs.map((x) => x.downtime), millis)} | ${spread(rs.map((x) => x.p50), millis)} | ${spread(rs.map((x) => x.settled), millis)} | ${spread(rs.map((x) => x.maxAttempt), String)} | ${spread(rs.map((x) => x.window), millis)} | ${ok}/${rs.length} rounds |`,
+    );
+  }
+
+  // ---- targets
+  const med = (server: string, clients: number, rate: number, key: 'deliveriesPerSecond' | 'p99') =>
+    median(data.fanout.rounds.filter((x) => x.server === server && x.clients === clients && x.rate === rate).map((x) => x[key]));
+  const big = sizes[sizes.length - 1]!;
+  const ahead = cases.map(
+    ({ clients: c, rate }) =>
+      `${c.toLocaleString('en')} at ${rate || 'max'}/s: ${perSecond(med('rxwire', c, rate, 'deliveriesPerSecond'))}/s, p99 ${millis(med('rxwire', c, rate, 'p99'))} ms vs socket.io ${perSecond(med('socketio', c, rate, 'deliveriesPerSecond'))}/s, p99 ${millis(med('socketio', c, rate, 'p99'))} ms`,
+  );
+  const aheadMet = cases.every(
+    ({ clients: c, rate }) => med('rxwire', c, rate, 'deliveriesPerSecond') >= med('socketio', c, rate, 'deliveriesPerSecond') * 0.98 && med('rxwire', c, rate, 'p99') <= med('socketio', c, rate, 'p99'),
+  );
+  const rxStorm = data.storm.rounds.filter((x) => x.client === 'rxwire');
+  const stormMet = rxStorm.every((x) => x.settled <= x.window + 2000);
+  lines.push('', '### Targets', '');
+  lines.push(`- Server fan-out ahead of socket.io in the same run (deliveries/s within 2 % or better and a p99 no higher, in every case): **${aheadMet ? 'met' : 'not met'}** (${ahead.join('; ')}).`);
+  lines.push(
+    `- ${big.toLocaleString('en')} clients on one process with p99 publish-to-delivery under 250 ms: **${med('rxwire', big, rateOf(big), 'p99') < 250 ? 'met' : 'not met'}** at ${big.toLocaleString('en')} clients, ${rateOf(big)} messages/s (p99 ${millis(med('rxwire', big, rateOf(big), 'p99'))} ms)${quick ? ' — quick run: the target is about 10,000 clients, judged by the full run only' : ''}.`,
+  );
+  lines.push(
+    `- Reconnect storm of ${stormClients.toLocaleString('en')} clients settled within the backoff window + 2 s: **${stormMet ? 'met' : 'not met'}** (${rxStorm.map((x) => `${millis(x.settled)} ms vs ${x.window} + 2,000 ms`).join('; ')})${quick ? ' — quick run with 100 clients; the target is 1,000' : ''}.`,
+  );
+  return { markdown: lines.join('\n'), data };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const i = args.indexOf('--rounds');
+  const rounds = i >= 0 ? Number(args[i + 1]) : quick ? 1 : 3;
+  const json = args.indexOf('--json');
+  runScale({ quick, rounds })
+    .then(async ({ markdown, data }) => {
+      console.log(markdown);
+      if (json >= 0 && args[json + 1]) {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(args[json + 1]!, JSON.stringify(data, null, 2));
+      }
+      process.exit(0);
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
