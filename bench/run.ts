@@ -8,7 +8,8 @@
  * process with a warm-up. Cases alternate round by round (the machine is noisy) and
  * the table reports medians of per-round ratios to raw, with their min–max.
  *
- * Options: --rounds N (default 5), --count N (default 300000), --quick (1 round of 20,000: a smoke run).
+ * Options: --rounds N (default 5), --count N (default 300000), --quick (1 round of 20,000: a smoke run),
+ * --scale-rounds N (default 3).
  *
  * Then a second table: fan-out from one publisher to many clients, through Redis across two
  * server processes and, for comparison, on one process with the memory broker (bench/fanout.ts,
@@ -19,6 +20,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { fanoutOptions, runFanout } from './fanout';
 import { barChart, capture, writeReport, type Bar } from './report';
+import { runScale } from './scale/index';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -113,7 +115,11 @@ async function main(): Promise<void> {
   const sections = [lines.join('\n')];
   const charts = [{ name: 'inbound', caption: 'Inbound throughput relative to raw ws + JSON.parse', svg: barChart('Inbound throughput, relative to raw ws + JSON.parse (higher is better)', 'x', bars) }];
 
-  sections.push(`## Fan-out\n\n${(await capture(() => runFanout(fanout))).text}`);
+  sections.push(`## Fan-out through Redis\n\n${(await capture(() => runFanout(fanout))).text}`);
+
+  const scale = await runScale({ quick, rounds: quick ? 1 : flag('scale-rounds', 3) });
+  console.log(`\n${scale.markdown}`);
+  sections.push(`## The server at scale\n\n${scale.markdown}`);
 
   if (!quick) {
     const file = writeReport(
