@@ -9,7 +9,12 @@
  * the table reports medians of per-round ratios to raw, with their min–max.
  *
  * Options: --rounds N (default 5), --count N (default 300000), --quick (1 round of 20,000: a smoke run),
- * --scale-rounds N (default 3).
+ * --scale-rounds N (default 3), --peer-rounds N (default 5).
+ *
+ * Then the peers (bench/peers: raw ws, reconnecting-websocket, RxJS multiplex, socket.io
+ * against rxwire: throughput, heap per channel, request/reply) and the server at scale
+ * (bench/scale: fan-out to 1,000 and 10,000 clients against socket.io and a plain ws
+ * loop, and a reconnect storm of 1,000 clients). A full run writes docs/benchmarks.md.
  *
  * Then a second table: fan-out from one publisher to many clients, through Redis across two
  * server processes and, for comparison, on one process with the memory broker (bench/fanout.ts,
@@ -21,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { fanoutOptions, runFanout } from './fanout';
 import { barChart, capture, writeReport, type Bar } from './report';
 import { runScale } from './scale/index';
+import { runPeers } from './peers/index';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -116,6 +122,10 @@ async function main(): Promise<void> {
   const charts = [{ name: 'inbound', caption: 'Inbound throughput relative to raw ws + JSON.parse', svg: barChart('Inbound throughput, relative to raw ws + JSON.parse (higher is better)', 'x', bars) }];
 
   sections.push(`## Fan-out through Redis\n\n${(await capture(() => runFanout(fanout))).text}`);
+
+  const peers = await runPeers({ quick, rounds: quick ? 1 : flag('peer-rounds', 5), count });
+  console.log(`\n${peers.markdown}`);
+  sections.push(`## Against the libraries users would pick instead\n\n${peers.markdown}`);
 
   const scale = await runScale({ quick, rounds: quick ? 1 : flag('scale-rounds', 3) });
   console.log(`\n${scale.markdown}`);
