@@ -5,7 +5,8 @@
  * - `{"warm":k}`: sends k warm-up messages (`n` = -1) to every subscriber;
  * - `{"run":{"count":M,"rate":R}}`: sends n = 0..M-1, R per second on a fixed schedule
  *   (R = 0: back to back); answers with the `t` of the first message and the time it took;
- * - `{"clients":true}`: how many connections it holds.
+ * - `{"clients":true}`: how many connections it holds;
+ * - `{"cpu":true}`: the CPU time this process has used so far, in microseconds.
  * It exits when its stdin closes.
  *
  * - rxwire: `createServer` + `server.publish('feed', {}, message)` (memory broker).
@@ -61,6 +62,7 @@ const answer = (value: unknown): void => void process.stdout.write(`${JSON.strin
 
 async function run(count: number, rate: number): Promise<{ first: number; ms: number }> {
   const start = performance.now();
+  const startWall = wallClock();
   let first = 0;
   for (let n = 0; n < count; n++) {
     if (rate > 0) {
@@ -69,7 +71,9 @@ async function run(count: number, rate: number): Promise<{ first: number; ms: nu
     } else if (n % 10 === 9) {
       await new Promise((done) => setImmediate(done)); // let the sockets write
     }
-    const t = wallClock();
+    // At a fixed rate, latency counts from when the message was due, not from when a busy
+    // server got to it (a server that falls behind must not hide it: coordinated omission).
+    const t = rate > 0 ? startWall + (n * 1000) / rate : wallClock();
     if (n === 0) first = t;
     await send({ n, t, boot });
   }
@@ -79,12 +83,15 @@ async function run(count: number, rate: number): Promise<{ first: number; ms: nu
 answer({ port });
 for await (const line of createInterface({ input: process.stdin })) {
   try {
-    const command = JSON.parse(line) as { warm?: number; run?: { count: number; rate: number }; clients?: boolean };
+    const command = JSON.parse(line) as { warm?: number; run?: { count: number; rate: number }; clients?: boolean; cpu?: boolean };
     if (command.warm !== undefined) {
       for (let i = 0; i < command.warm; i++) await send({ n: -1, t: wallClock(), boot });
       answer({ warmed: command.warm });
     } else if (command.run) {
       answer(await run(command.run.count, command.run.rate));
+    } else if (command.cpu) {
+      const { user, system } = process.cpuUsage();
+      answer({ cpu: user + system });
     } else if (command.clients) {
       answer({ clients: clients() });
     } else {

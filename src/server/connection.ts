@@ -10,21 +10,30 @@ import { stableKey } from '../internal/stableKey';
 import type { Broker, BrokerMessage } from './brokers/types';
 import { RequestError } from './errors';
 import type { ConnectionInfo, RequestHandler } from './types';
+import { textFrame, writeFrame, type WriteBatch } from './frames';
 
 /** The stream a (channel, params) maps to in the broker. */
 export function streamKey(channel: string, encodedParams: unknown): string {
   return `${channel}\u0000${stableKey(encodedParams)}`;
 }
 
-// Each message is serialized once, and encoded once per subscription id, however many
-// subscribers it goes to (clients usually choose the same ids: "1", "2", ...).
-const encoded = new WeakMap<BrokerMessage, { data: string; frames: Map<string, Buffer> }>();
-function msgFrame(message: BrokerMessage, id: string): Buffer {
+// Each message is serialized once, and framed once per subscription id, however many
+// subscribers it goes to (clients usually choose the same ids: "1", "2", ...): the frame
+// is a complete WebSocket frame, written to each socket as it is.
+interface EncodedFrame {
+  /** The envelope's text, for the ordinary send when the ready frame cannot be used. */
+  readonly text: string;
+  /** The whole WebSocket frame: header and UTF-8 payload. */
+  readonly frame: Buffer;
+}
+const encoded = new WeakMap<BrokerMessage, { data: string; frames: Map<string, EncodedFrame> }>();
+function msgFrame(message: BrokerMessage, id: string): EncodedFrame {
   let cache = encoded.get(message);
   if (!cache) encoded.set(message, (cache = { data: JSON.stringify(message.data) ?? 'null', frames: new Map() }));
   let frame = cache.frames.get(id);
   if (!frame) {
-    frame = Buffer.from(`{"type":"msg","id":${JSON.stringify(id)},"seq":${message.seq},"data":${cache.data}}`);
+    const text = `{"type":"msg","id":${JSON.stringify(id)},"seq":${message.seq},"data":${cache.data}}`;
+    frame = { text, frame: textFrame(text) };
     cache.frames.set(id, frame);
   }
   return frame;
@@ -39,6 +48,8 @@ export interface ConnectionContext<A> {
   readonly maxSubscriptions: number;
   readonly rate: { messages: number; interval: number };
   readonly maxBufferedBytes: number;
+  /** Coalesces the writes of one event-loop turn into one system call per socket. */
+  readonly writes: WriteBatch;
   /** The presence entry of a connection, or undefined when presence is off. */
   readonly presence: ((connection: ConnectionInfo<A>) => string) | undefined;
   /** Counts a frame in or out, a subscription made (+1) or ended (-1), a peer closed for a limit. */
@@ -93,14 +104,23 @@ export class ServerConnection<A> {
     this.socket.ping();
   }
 
-  /** Sends a text frame (a string, or its UTF-8 bytes), or cuts off a peer whose unread bytes passed the bound. */
-  send(frame: string | Buffer): void {
+  /**
+   * Sends a text frame: a string, or an {@link EncodedFrame} framed once for all its
+   * subscribers. Cuts off a peer whose unread bytes passed the bound instead.
+   */
+  send(frame: string | EncodedFrame): void {
     if (this.closing || this.socket.readyState !== 1) return;
+    if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
+      // Part of it may be this turn's batch, held back on purpose: write that out first.
+      this.context.writes.releaseNow(this.socket);
+    }
     if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
       this.fail(CloseCode.TryAgainLater, 'too slow: too much data waiting to be read', true);
       return;
     }
-    this.socket.send(frame, { binary: false });
+    if (typeof frame === 'string') this.socket.send(frame);
+    else if (!writeFrame(this.socket, frame.frame)) this.socket.send(frame.text);
+    this.context.writes.wrote(this.socket);
     this.context.count('out');
   }
 

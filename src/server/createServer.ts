@@ -12,6 +12,7 @@ import { ValidationError } from '../protocol/errors';
 import { formatErrors } from '../protocol/validate';
 import { memoryBroker } from './brokers/memoryBroker';
 import { ServerConnection, streamKey } from './connection';
+import { WriteBatch } from './frames';
 import { ForbiddenError } from './errors';
 import type { ConnectionEvent, PresenceMember, RequestHandler, Server, ServerOptions, ServerStats } from './types';
 import { randomUUID } from 'node:crypto';
@@ -115,6 +116,7 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     maxSubscriptions,
     rate,
     maxBufferedBytes,
+    writes: new WriteBatch(),
     presence: options.presence
       ? (connection: { id: string; principal: A }) => JSON.stringify({ connection: `${instance}/${connection.id}`, info: options.presence!(connection.principal) ?? null })
       : undefined,

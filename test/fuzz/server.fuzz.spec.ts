@@ -8,6 +8,7 @@ import { smartHome } from '../support/smartHome';
 import { RawPeer } from '../server/support';
 import { waitFor } from '../support/wsServer';
 import { hostileFrame, prototypePolluted } from './hostile';
+import { WriteBatch } from '../../src/server/frames';
 
 const FRAMES = 100_000;
 
@@ -41,6 +42,7 @@ describe('fuzzing the server with hostile frames', () => {
       maxSubscriptions: 50,
       rate: { messages: Number.MAX_SAFE_INTEGER, interval: 1000 },
       maxBufferedBytes: 1 << 30,
+      writes: new WriteBatch(),
       presence: undefined,
       count: () => undefined,
     };
