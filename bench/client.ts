@@ -1,5 +1,7 @@
 /**
- * One benchmark run, in a fresh process: `tsx bench/client.ts <port> <case> <channels> <count>`.
+ * One benchmark run, in a fresh process: `tsx bench/client.ts <port> <case> <channels> <count> [hot] [readings]`
+ * (`hot`: traffic on the first `hot` channels only, 0 for all; `readings`: messages of the
+ * `samples` channel carrying that many numbers, validated one by one, instead of `device` updates).
  * Receives a warm-up batch, then `count` messages, and prints one JSON line with the
  * rate (and, for rxwire, the heap per open channel, measured with --expose-gc).
  */
@@ -7,8 +9,9 @@ import WebSocket from 'ws';
 import * as t from 'io-ts';
 import { createClient, defineProtocol } from '../src/index';
 
-const [portArg, mode, channelsArg, countArg, hotArg] = process.argv.slice(2);
-const hot = hotArg ? Number(hotArg) : undefined;
+const [portArg, mode, channelsArg, countArg, hotArg, readingsArg] = process.argv.slice(2);
+const hot = hotArg && hotArg !== '0' ? Number(hotArg) : undefined;
+const readings = readingsArg ? Number(readingsArg) : 0;
 const port = Number(portArg);
 const channels = Number(channelsArg);
 const count = Number(countArg);
@@ -16,7 +19,11 @@ const warmup = Math.min(50_000, count);
 const url = `ws://127.0.0.1:${port}`;
 
 const DeviceUpdate = t.type({ id: t.string, temperature: t.number, unit: t.string });
-const protocol = defineProtocol({ channels: { device: { params: t.type({ id: t.string }), message: DeviceUpdate } } });
+const Samples = t.type({ id: t.string, readings: t.array(t.number) });
+const protocol = defineProtocol({
+  channels: { device: { params: t.type({ id: t.string }), message: DeviceUpdate }, samples: { params: t.type({ id: t.string }), message: Samples } },
+});
+const channelName = readings > 0 ? 'samples' : 'device';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 function heap(): number {
@@ -49,16 +56,20 @@ function batches(start: (n: number) => void, received: () => number, done: (ms: 
   };
 }
 
+/** The size of the last frame received, in bytes. */
+let bytes = 0;
+
 if (mode === 'raw') {
   const socket = new WebSocket(url, { perMessageDeflate: false });
   let n = 0;
   let check = () => undefined as void;
   socket.on('open', () => {
-    check = batches((c) => socket.send(JSON.stringify({ type: 'start', count: c })), () => n, (ms) =>
-      report({ mode, channels, count, ms, rate: (count / ms) * 1000 }),
+    check = batches((c) => socket.send(JSON.stringify({ type: 'start', count: c, readings })), () => n, (ms) =>
+      report({ mode, channels, count, ms, rate: (count / ms) * 1000, bytes }),
     );
   });
   socket.on('message', (data) => {
+    bytes = (data as Buffer).length;
     const message = JSON.parse(String(data));
     if (message.type === 'msg') {
       n += 1;
@@ -87,17 +98,17 @@ if (mode === 'raw') {
   };
   // Heap per channel: the growth from 1 to N confirmed channels, so the client's fixed
   // cost (connection, codecs, buffers) is not counted as a per-channel cost.
-  client.channel('device', { id: '0' }).subscribe(onMessage);
+  client.channel(channelName, { id: '0' }).subscribe(onMessage);
   when(
     () => confirmed() >= 1,
     () => {
       const one = heap();
-      for (let i = 1; i < channels; i++) client.channel('device', { id: String(i) }).subscribe(onMessage);
+      for (let i = 1; i < channels; i++) client.channel(channelName, { id: String(i) }).subscribe(onMessage);
       when(
         () => confirmed() >= channels,
         () => {
           const perChannel = channels > 1 ? (heap() - one) / (channels - 1) : undefined;
-          check = batches((c) => client.send({ type: 'start', count: c, hot }), () => n, (ms) =>
+          check = batches((c) => client.send({ type: 'start', count: c, hot, readings }), () => n, (ms) =>
             report({ mode, channels, hot, count, ms, rate: (count / ms) * 1000, heapPerChannel: perChannel }),
           );
         },

@@ -1,10 +1,11 @@
 /**
  * The benchmark's server, in its own process. Speaks just enough of rxwire's envelope:
  * answers `sub` with `subscribed`, and on `{"type":"start","count":N}` sends N `msg`
- * frames spread round-robin over the connection's subscriptions (the first `hot` of
- * them when given; or over id "1" when
- * there are none, for raw clients),. Frames are pre-built and
- * written in large batches so that the server is never the bottleneck.
+ * frames spread round-robin over the connection's subscriptions (over the first `hot` of
+ * them when given; over id "1" when there are none, for raw clients). With `readings: R`
+ * each message carries R numbers instead of a temperature (the message-size cases).
+ * Frames are pre-built and written in large batches so that the server is never the
+ * bottleneck.
  */
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
@@ -15,12 +16,20 @@ const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate:
 function frame(text: string): Buffer {
   const payload = Buffer.from(text);
   const length = payload.length;
-  const header = length < 126 ? Buffer.from([0x81, length]) : Buffer.from([0x81, 126, length >> 8, length & 0xff]);
   if (length >= 65536) throw new RangeError('benchmark frames stay under 64 KiB');
+  const header = length < 126 ? Buffer.from([0x81, length]) : Buffer.from([0x81, 126, length >> 8, length & 0xff]);
   return Buffer.concat([header, payload]);
 }
 
-async function blast(socket: WebSocket, ids: string[], seqs: Map<string, number>, count: number): Promise<void> {
+/** A readings array of `n` numbers, as JSON (about 6 bytes a number), built once per size. */
+const readingsJson = new Map<number, string>();
+function readingsOf(n: number): string {
+  let json = readingsJson.get(n);
+  if (json === undefined) readingsJson.set(n, (json = `[${Array.from({ length: n }, (_, i) => (20 + (i % 100) / 4).toFixed(2)).join(',')}]`));
+  return json;
+}
+
+async function blast(socket: WebSocket, ids: string[], seqs: Map<string, number>, count: number, readings: number): Promise<void> {
   const raw = (socket as unknown as { _socket: import('node:net').Socket })._socket;
   const BATCH = 2000;
   for (let start = 0; start < count; start += BATCH) {
@@ -30,7 +39,8 @@ async function blast(socket: WebSocket, ids: string[], seqs: Map<string, number>
       const seq = (seqs.get(id) ?? 0) + 1;
       seqs.set(id, seq);
       const temperature = 20 + (i % 200) / 10;
-      parts.push(frame(`{"type":"msg","id":"${id}","seq":${seq},"data":{"id":"dev-${i % 10000}","temperature":${temperature},"unit":"celsius"}}`));
+      const data = readings > 0 ? `{"id":"dev-${i % 10000}","readings":${readingsOf(readings)}}` : `{"id":"dev-${i % 10000}","temperature":${temperature},"unit":"celsius"}`;
+      parts.push(frame(`{"type":"msg","id":"${id}","seq":${seq},"data":${data}}`));
     }
     if (!raw.write(Buffer.concat(parts))) await new Promise((resolve) => raw.once('drain', resolve));
   }
@@ -50,7 +60,7 @@ wss.on('connection', (socket) => {
     } else if (message.type === 'start') {
       const all = ids.length > 0 ? ids : ['1'];
       // `hot` limits the traffic to the first subscriptions, all of them staying open.
-      void blast(socket, message.hot ? all.slice(0, message.hot) : all, seqs, message.count);
+      void blast(socket, message.hot ? all.slice(0, message.hot) : all, seqs, message.count, message.readings ?? 0);
     }
   });
 });

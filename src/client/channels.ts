@@ -1,5 +1,5 @@
 import type { Subscriber } from 'rxjs';
-import type * as t from 'io-ts';
+import * as t from 'io-ts';
 import type { Inbound, WireAdapter, WireSubscription } from '../protocol/adapter';
 import { DecodeError, SubscriptionError } from '../protocol/errors';
 import { formatErrors } from '../protocol/validate';
@@ -34,6 +34,8 @@ export class ChannelEntry {
   wireId: string | undefined = undefined;
   /** The routing key on the current connection. */
   key: string | undefined = undefined;
+  /** Whether the codec does not transform, so that `is` can stand in for `decode` (see `passesAsIs`). */
+  readonly asIs: boolean;
 
   constructor(
     private readonly registry: ChannelRegistry,
@@ -44,6 +46,7 @@ export class ChannelEntry {
     first: Subscriber<unknown>,
   ) {
     this.first = first;
+    this.asIs = codec.encode === t.identity;
   }
 
   /** Whether anyone observes this channel. */
@@ -214,7 +217,9 @@ export class ChannelRegistry {
       }
       entry.lastSeq = seq;
     }
-    const decoded = entry.codec.decode(frame.data);
+    const data = frame.data;
+    if (entry.asIs && entry.codec.is(data)) return entry.emit(data);
+    const decoded = entry.codec.decode(data);
     if (isRight(decoded)) entry.emit(decoded.right);
     else this.io.onDecodeError(new DecodeError(`message of channel "${entry.channel}": ${formatErrors(decoded.left)}`, frame.data));
   }

@@ -1,4 +1,4 @@
-import type * as t from 'io-ts';
+import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either';
 
 /** The result of checking a value against a codec: the decoded value or the path-level reasons. */
@@ -33,8 +33,21 @@ export function formatErrors(errors: t.Errors): string {
   return reasons.join('; ');
 }
 
+/**
+ * Whether `value` passes a codec that does not transform: one whose `encode` is io-ts's
+ * `identity` (`t.type`, `t.array`, `t.union`, `t.literal`, refinements and the like, when
+ * every part of them is such a codec). For those, `decode` succeeds exactly when `is` does,
+ * and returns the value itself, so `is` gives the verdict without `decode`'s allocations
+ * (a context entry and an `Either` per field and per array element). Codecs that
+ * transform, or strip (`t.exact`, `t.strict`), answer false here and go through `decode`.
+ */
+export function passesAsIs(codec: t.Mixed, value: unknown): boolean {
+  return codec.encode === t.identity && codec.is(value);
+}
+
 /** Decodes `value` with `codec`, returning the value or the path-level reason. */
 export function check<C extends t.Mixed>(codec: C, value: unknown): Checked<t.TypeOf<C>> {
+  if (passesAsIs(codec, value)) return { ok: true, value: value as t.TypeOf<C> };
   const result = codec.decode(value);
   return isLeft(result) ? { ok: false, reason: formatErrors(result.left) } : { ok: true, value: result.right };
 }
