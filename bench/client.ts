@@ -76,6 +76,36 @@ if (mode === 'raw') {
       check();
     }
   });
+} else if (mode === 'raw-map') {
+  // The floor of routing: raw ws + JSON.parse + one Map of per-channel handlers, subscribed
+  // to `channels` ids like rxwire's client, with a per-channel seq check and no validation.
+  const socket = new WebSocket(url, { perMessageDeflate: false });
+  let n = 0;
+  let confirmed = 0;
+  let check = () => undefined as void;
+  const routes = new Map<string, { seq: number; next: (data: unknown) => void }>();
+  socket.on('open', () => {
+    for (let i = 0; i < channels; i++) {
+      const id = String(i + 1);
+      routes.set(id, { seq: 0, next: () => (n += 1) });
+      socket.send(JSON.stringify({ type: 'sub', id, channel: 'device', params: { id: String(i) } }));
+    }
+  });
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data));
+    if (message.type === 'msg') {
+      const route = routes.get(message.id);
+      if (route && message.seq > route.seq) {
+        route.seq = message.seq;
+        route.next(message.data);
+      }
+      check();
+    } else if (message.type === 'subscribed' && ++confirmed === channels) {
+      check = batches((c) => socket.send(JSON.stringify({ type: 'start', count: c, hot })), () => n, (ms) =>
+        report({ mode, channels, hot, count, ms, rate: (count / ms) * 1000 }),
+      );
+    }
+  });
 } else {
   const client = createClient({ url, WebSocketCtor: WebSocket as never, protocol, heartbeat: false });
   let n = 0;

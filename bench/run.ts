@@ -3,8 +3,10 @@
  * route by one map lookup, io-ts validation, delivery to the channel's observer)
  * against raw `ws` + `JSON.parse`, with 1, 100 and 10,000 open channels, and heap per
  * open channel, plus 10,000 open channels with traffic on 100 of them, which separates the
- * cost of routing (flat) from the cost of touching 10,000 channels' memory in turn. Every
- * case receives the same payloads (device ids cycling over 10,000). The server runs in its own process; every run is a fresh client
+ * cost of routing (flat) from the cost of touching 10,000 channels' memory in turn, and a
+ * bare `Map` of 1 and 10,000 handlers over raw `ws` (no library: the floor of that cost).
+ * Every case receives the same payloads (device ids cycling over 10,000). Then raw and
+ * rxwire at two larger message sizes (about 1 KB and 9 KB), in the same rounds. The server runs in its own process; every run is a fresh client
  * process with a warm-up. Cases alternate round by round (the machine is noisy) and
  * the table reports medians of per-round ratios to raw, with their min–max.
  *
@@ -25,6 +27,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { fanoutOptions, runFanout } from './fanout';
 import { barChart, capture, writeReport, type Bar } from './report';
+import { growthSection, type InboundGrowth } from './growth';
 import { runScale } from './scale/index';
 import { runPeers } from './peers/index';
 
@@ -44,10 +47,13 @@ const tsx = ['--import', 'tsx'];
 
 interface Case {
   name: string;
-  mode: 'raw' | 'rxwire';
+  mode: 'raw' | 'raw-map' | 'rxwire';
   channels: number;
   /** Traffic only on the first `hot` channels, all `channels` staying open. */
   hot?: number;
+  /** Messages of `readings` numbers each (the message-size cases); they run `count / divisor` messages. */
+  readings?: number;
+  divisor?: number;
 }
 const cases: Case[] = [
   { name: 'raw ws + JSON.parse', mode: 'raw', channels: 1 },
@@ -55,11 +61,26 @@ const cases: Case[] = [
   { name: 'rxwire client, 100 channels', mode: 'rxwire', channels: 100 },
   { name: 'rxwire client, 10,000 channels', mode: 'rxwire', channels: 10_000 },
   { name: 'rxwire client, 10,000 open, traffic on 100', mode: 'rxwire', channels: 10_000, hot: 100 },
+  // The floor of flat routing on this machine: no library, just a Map of 10,000 handlers.
+  { name: 'raw ws + JSON.parse + Map, 1 channel', mode: 'raw-map', channels: 1 },
+  { name: 'raw ws + JSON.parse + Map, 10,000 channels', mode: 'raw-map', channels: 10_000 },
 ];
+/** The cost of growth in message size: raw and rxwire (1 channel) at about 1 KB and 9 KB. */
+const SIZES = [
+  { readings: 150, divisor: 3 },
+  { readings: 1500, divisor: 15 },
+];
+const sizeCases: Case[] = SIZES.flatMap(({ readings, divisor }) => [
+  { name: `raw ws + JSON.parse, ${readings} readings`, mode: 'raw' as const, channels: 1, readings, divisor },
+  { name: `rxwire client, 1 channel, ${readings} readings`, mode: 'rxwire' as const, channels: 1, readings, divisor },
+]);
+const allCases = [...cases, ...sizeCases];
 
 interface Result {
   rate: number;
   heapPerChannel?: number;
+  /** The frame size, in bytes (raw runs report it). */
+  bytes?: number;
 }
 
 function median(values: number[]): number {
@@ -73,15 +94,17 @@ async function main(): Promise<void> {
   const [portLine] = (await once(server.stdout, 'data')) as [Buffer];
   const port = Number(String(portLine).trim());
 
-  const results = new Map<string, Result[]>(cases.map((c) => [c.name, []]));
-  const ratios = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  const results = new Map<string, Result[]>(allCases.map((c) => [c.name, []]));
+  const ratios = new Map<string, number[]>(allCases.map((c) => [c.name, []]));
   try {
     for (let round = 0; round < rounds; round++) {
       // Rotate the order each round so that no case always runs first or last.
-      const order = cases.map((_, i) => cases[(i + round) % cases.length]!);
+      const order = allCases.map((_, i) => allCases[(i + round) % allCases.length]!);
       const roundRates = new Map<string, number>();
       for (const c of order) {
-        const out = execFileSync(process.execPath, ['--expose-gc', ...tsx, here('./client.ts'), String(port), c.mode, String(c.channels), String(count), ...(c.hot ? [String(c.hot)] : [])], {
+        const n = Math.round(count / (c.divisor ?? 1));
+        const args = [String(port), c.mode, String(c.channels), String(n), String(c.hot ?? 0), String(c.readings ?? 0)];
+        const out = execFileSync(process.execPath, ['--expose-gc', ...tsx, here('./client.ts'), ...args], {
           encoding: 'utf8',
           timeout: 180_000,
         });
@@ -91,37 +114,86 @@ async function main(): Promise<void> {
       }
       const raw = roundRates.get(cases[0]!.name)!;
       for (const c of cases) ratios.get(c.name)!.push(roundRates.get(c.name)! / raw);
+      // A size case is compared with raw at the same size.
+      for (let i = 0; i < sizeCases.length; i += 2) {
+        const rawAtSize = roundRates.get(sizeCases[i]!.name)!;
+        for (const c of [sizeCases[i]!, sizeCases[i + 1]!]) ratios.get(c.name)!.push(roundRates.get(c.name)! / rawAtSize);
+      }
       process.stderr.write(`round ${round + 1}/${rounds} done\n`);
     }
   } finally {
     server.kill('SIGTERM');
   }
 
-  const oneChannel = median(results.get(cases[1]!.name)!.map((r) => r.rate));
+  const rateOf = (c: Case) => median(results.get(c.name)!.map((r) => r.rate));
+  const heapOf = (c: Case) => median(results.get(c.name)!.map((r) => r.heapPerChannel).filter((x): x is number => x !== undefined));
+  // Each case against its own 1-channel case (rxwire's, or the bare Map's), per round.
+  const baseOf = (c: Case) => (c.mode === 'raw-map' ? cases.find((x) => x.mode === 'raw-map' && x.channels === 1)! : c.mode === 'rxwire' ? cases[1]! : undefined);
+  const vsOne = (c: Case): number[] => {
+    const base = baseOf(c);
+    if (!base) return [];
+    const mine = results.get(c.name)!;
+    const theirs = results.get(base.name)!;
+    return mine.map((r, i) => r.rate / theirs[i]!.rate);
+  };
   const lines = [
     `## Inbound throughput through the whole client\n`,
     `${count.toLocaleString('en')} messages per run, ${rounds} round(s), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`,
-    '| client | msgs/s (median) | vs raw (median of per-round ratios, min–max) | vs rxwire 1 channel | heap per channel |',
+    '| client | msgs/s (median) | vs raw (median of per-round ratios, min–max) | vs its 1-channel case (median, min–max) | heap per channel |',
     '|---|---|---|---|---|',
   ];
   const bars: Bar[] = [];
+  const spreadOf = (r: number[]) => (r.length ? `${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})` : '—');
   for (const c of cases) {
     const rate = median(results.get(c.name)!.map((r) => r.rate));
     const r = ratios.get(c.name)!;
     const heap = results.get(c.name)!.map((x) => x.heapPerChannel).filter((x): x is number => x !== undefined);
     bars.push({ label: c.name, value: median(r), ours: c.mode === 'rxwire' });
     lines.push(
-      `| ${c.name} | ${Math.round(rate / 1000)}k | ${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}) | ${
-        c.mode === 'rxwire' ? (rate / oneChannel).toFixed(2) : '—'
-      } | ${heap.length && c.channels >= 10_000 ? `${Math.round(median(heap))} B` : '—'} |`,
+      `| ${c.name} | ${Math.round(rate / 1000)}k | ${spreadOf(r)} | ${c.channels > 1 ? spreadOf(vsOne(c)) : '—'} | ${heap.length && c.channels >= 10_000 ? `${Math.round(median(heap))} B` : '—'} |`,
     );
   }
-  lines.push('\nTargets: 10,000 channels >= 0.90 of the 1-channel rate; whole pipeline >= 0.67 of raw; <= 1 KB heap per open channel.\n');
+  const flat = median(vsOne(cases[3]!));
+  const floor = median(vsOne(cases[cases.length - 1]!));
+  lines.push(
+    `\nTargets: 10,000 channels >= 0.90 of the 1-channel rate: **${flat >= 0.9 ? 'met' : 'not met'}** (${flat.toFixed(2)}; the bare Map of 10,000 handlers keeps ${floor.toFixed(2)} of its 1-channel rate: what touching 10,000 channels' memory in turn costs without any library); whole pipeline >= 0.67 of raw: **${median(ratios.get(cases[1]!.name)!) >= 0.67 ? 'met' : 'not met'}** (${median(ratios.get(cases[1]!.name)!).toFixed(2)}); <= 1 KB heap per open channel: **${heapOf(cases[3]!) <= 1024 ? 'met' : 'not met'}** (${Math.round(heapOf(cases[3]!))} B).\n`,
+  );
+
+  // The cost of growth in message size, each size against raw at that size.
+  const sizeLines = [
+    `### Inbound throughput by message size\n`,
+    `One channel; messages of a \`samples\` channel carrying N numbers, validated element by element by rxwire (\`t.array(t.number)\`); ${SIZES.map(({ readings, divisor }) => `${readings} readings: ${Math.round(count / divisor).toLocaleString('en')} messages per run`).join(', ')}, in the same rounds as the table above. The ~100-byte row is the table above's 1-channel case.\n`,
+    '| message | raw ws + JSON.parse msgs/s | rxwire msgs/s | rxwire vs raw (median, min–max) | raw MB/s |',
+    '|---|---|---|---|---|',
+  ];
+  const sizeRow = (label: string, rawName: string, oursName: string, bytes: number) => {
+    const rawRate = median(results.get(rawName)!.map((r) => r.rate));
+    const ours = median(results.get(oursName)!.map((r) => r.rate));
+    const r = ratios.get(oursName)!;
+    bySize.push({ bytes, rawRate, rxwireRate: ours, ratio: median(r) });
+    sizeLines.push(
+      `| ${label} (${bytes.toLocaleString('en')} B) | ${Math.round(rawRate / 1000)}k | ${Math.round(ours / 1000)}k | ${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}) | ${((rawRate * bytes) / 1e6).toFixed(0)} |`,
+    );
+  };
+  const bySize: InboundGrowth['bySize'] = [];
+  const bytesOf = (name: string) => median(results.get(name)!.map((r) => r.bytes ?? 0));
+  sizeRow('~100 B', cases[0]!.name, cases[1]!.name, bytesOf(cases[0]!.name));
+  for (let i = 0; i < sizeCases.length; i += 2) {
+    const bytes = bytesOf(sizeCases[i]!.name);
+    sizeRow(`~${bytes >= 1000 ? `${Math.round(bytes / 1000)} KB` : `${bytes} B`}`, sizeCases[i]!.name, sizeCases[i + 1]!.name, bytes);
+  }
+  lines.push(...sizeLines, '');
   console.log(`\n${lines.join('\n')}`);
   const sections = [lines.join('\n')];
   const charts = [{ name: 'inbound', caption: 'Inbound throughput relative to raw ws + JSON.parse', svg: barChart('Inbound throughput, relative to raw ws + JSON.parse (higher is better)', 'x', bars) }];
 
   sections.push(`## Fan-out through Redis\n\n${(await capture(() => runFanout(fanout))).text}`);
+
+  const inboundGrowth: InboundGrowth = {
+    byChannels: [cases[1]!, cases[2]!, cases[3]!].map((c) => ({ channels: c.channels, rate: rateOf(c) })),
+    heap: [cases[2]!, cases[3]!].map((c) => ({ channels: c.channels, bytes: heapOf(c) })),
+    bySize,
+  };
 
   const peers = await runPeers({ quick, rounds: quick ? 1 : flag('peer-rounds', 5), count });
   console.log(`\n${peers.markdown}`);
@@ -130,6 +202,11 @@ async function main(): Promise<void> {
   const scale = await runScale({ quick, rounds: quick ? 1 : flag('scale-rounds', 3) });
   console.log(`\n${scale.markdown}`);
   sections.push(`## The server at scale\n\n${scale.markdown}`);
+
+  const growth = growthSection(inboundGrowth, peers.data, scale.data);
+  console.log(`\n${growth.markdown}`);
+  sections.unshift(growth.markdown);
+  charts.push(...growth.charts);
 
   if (!quick) {
     const file = writeReport(
