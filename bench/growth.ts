@@ -49,14 +49,14 @@ export function growthSection(inbound: InboundGrowth, peers: PeerData, scale: Sc
   );
   row('Heap, rxwire client', 'open channels', inbound.heap.map((h) => h.channels.toLocaleString('en')), inbound.heap.map((h) => `${Math.round(h.bytes)} B per channel`));
 
-  const trSizes = [...new Set(peers.roundTrip.map((r) => (r as { bytes?: number }).bytes ?? 0))].sort((a, b) => a - b);
+  const trSizes = [...new Set(peers.roundTrip.map((r) => r.bytes))].sort((a, b) => a - b);
   for (const library of ['rxwire', 'raw', 'socket.io-client'] as const) {
-    const byLibrary = trSizes.map((bytes) => peers.roundTrip.find((r) => r.library === library && ((r as { bytes?: number }).bytes ?? 0) === bytes));
+    const byLibrary = trSizes.map((bytes) => peers.roundTrip.find((r) => r.library === library && (r.bytes) === bytes));
     if (byLibrary.some((r) => !r?.p50)) continue;
     row(
       `Request/reply, ${library === 'rxwire' ? 'rxwire `request`' : library === 'raw' ? 'raw ws' : 'socket.io `emitWithAck`'}`,
       'payload',
-      trSizes.map((b) => (b ? `~${kB(b)}` : 'small')),
+      trSizes.map((b) => kB(b)),
       byLibrary.map((r) => `p50 ${Math.round(r!.p50!.median)} µs, p99 ${Math.round(r!.p99?.median ?? NaN)} µs`),
     );
   }
@@ -108,8 +108,8 @@ export function growthSection(inbound: InboundGrowth, peers: PeerData, scale: Sc
   }
   const rttBars: Bar[] = [];
   for (const bytes of trSizes) {
-    for (const r of peers.roundTrip.filter((x) => ((x as { bytes?: number }).bytes ?? 0) === bytes && x.p50)) {
-      rttBars.push({ label: `${r.library === 'socket.io-client' ? 'socket.io' : r.library}, ${bytes ? `~${kB(bytes)}` : 'small'}`, value: r.p50!.median, ours: r.library === 'rxwire' });
+    for (const r of peers.roundTrip.filter((x) => x.bytes === bytes && x.p50)) {
+      rttBars.push({ label: `${r.library === 'socket.io-client' ? 'socket.io' : r.library}, ${kB(bytes)}`, value: r.p50!.median, ours: r.library === 'rxwire' });
     }
   }
   const sizeBars: Bar[] = inbound.bySize.map((s) => ({ label: `rxwire vs raw, ${kB(s.bytes)} messages`, value: s.ratio, ours: true }));

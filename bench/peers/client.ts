@@ -173,7 +173,11 @@ async function throughput(): Promise<void> {
 }
 
 async function roundTrip(): Promise<void> {
-  const [, , countArg, warmupArg] = process.argv.slice(2);
+  const [, , countArg, warmupArg, readingsArg] = process.argv.slice(2);
+  // The large payload: `readings` numbers, built once and sent with every request.
+  const readingsCount = Number(readingsArg ?? 0);
+  const readings = readingsCount > 0 ? Array.from({ length: readingsCount }, (_, i) => 20 + (i % 100) / 4) : undefined;
+  const payload = (n: number) => (readings ? { n, readings } : { n });
   const count = Number(countArg);
   const warmup = Number(warmupArg);
   let call: (i: number) => Promise<unknown>;
@@ -193,16 +197,16 @@ async function roundTrip(): Promise<void> {
       new Promise((resolve) => {
         const id = String(i);
         pending.set(id, resolve);
-        socket.send(JSON.stringify({ type: 'req', id, name: 'echo', payload: { n: i } }));
+        socket.send(JSON.stringify({ type: 'req', id, name: 'echo', payload: payload(i) }));
       });
   } else if (mode === 'rtt-socketio') {
     const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
     await new Promise((resolve, reject) => socket.once('connect', () => resolve(undefined)).once('connect_error', reject));
-    call = (i) => socket.timeout(10_000).emitWithAck('echo', { n: i });
+    call = (i) => socket.timeout(10_000).emitWithAck('echo', payload(i));
   } else if (mode === 'rtt-rxwire') {
     const client = createClient({ url, WebSocketCtor: WebSocket as never, protocol: peersProtocol, heartbeat: false });
     client.connect();
-    call = (i) => firstValueFrom(client.request('echo', { n: i }, { timeout: 10_000 }));
+    call = (i) => firstValueFrom(client.request('echo', payload(i), { timeout: 10_000 }));
   } else {
     throw new Error(`unknown mode ${mode}`);
   }
@@ -210,14 +214,15 @@ async function roundTrip(): Promise<void> {
   const samples = new Float64Array(count);
   for (let i = 0; i < warmup + count; i++) {
     const startedAt = performance.now();
-    const reply = (await call(i)) as { n?: number };
+    const reply = (await call(i)) as { n?: number; readings?: number[] };
+    if (readings && reply?.readings?.length !== readings.length) throw new Error(`${mode}: reply to request ${i} lost its readings`);
     const us = (performance.now() - startedAt) * 1000;
     if (reply?.n !== i) throw new Error(`${mode}: reply ${JSON.stringify(reply)} to request ${i}`);
     if (i >= warmup) samples[i - warmup] = us;
   }
   samples.sort();
   const at = (q: number) => samples[Math.min(count - 1, Math.floor(q * count))]!;
-  report({ mode, count, p50: at(0.5), p99: at(0.99) });
+  report({ mode, count, p50: at(0.5), p99: at(0.99), bytes: JSON.stringify(payload(0)).length });
 }
 
 (mode.startsWith('rtt-') ? roundTrip() : throughput()).catch((error) => {

@@ -1,11 +1,10 @@
 import type { WebSocket } from 'ws';
 import { isObservable, firstValueFrom } from 'rxjs';
 import type * as t from 'io-ts';
-import { isRight } from 'fp-ts/lib/Either';
 import { CloseCode } from '../protocol/closeCodes';
 import type { Protocol } from '../protocol/defineProtocol';
 import { lookup } from '../protocol/defineProtocol';
-import { formatErrors } from '../protocol/validate';
+import { check } from '../protocol/validate';
 import { stableKey } from '../internal/stableKey';
 import type { Broker, BrokerMessage } from './brokers/types';
 import { RequestError } from './errors';
@@ -227,8 +226,8 @@ export class ServerConnection<A> {
     if (this.subscriptions.size >= this.context.maxSubscriptions) {
       return this.refuse(id, 'TOO_MANY_SUBSCRIPTIONS', `at most ${this.context.maxSubscriptions} subscriptions per connection`);
     }
-    const decoded = (definition.params as t.Mixed).decode(params);
-    if (!isRight(decoded)) return this.refuse(id, 'INVALID_PARAMS', formatErrors(decoded.left));
+    const decoded = check(definition.params as t.Mixed, params);
+    if (!decoded.ok) return this.refuse(id, 'INVALID_PARAMS', decoded.reason);
     const key = streamKey(channel, params);
     // Reserve the id before anything asynchronous, so that an unsub meanwhile is honoured.
     const subscription: LiveSubscription = { key, lastSent: 0, stop: () => undefined };
@@ -236,7 +235,7 @@ export class ServerConnection<A> {
     this.context.count('subscription', 1);
     const live = () => this.subscriptions.get(id) === subscription && !this.closing;
     try {
-      if (this.context.authorize && !(await this.context.authorize(this.principal, channel, decoded.right))) {
+      if (this.context.authorize && !(await this.context.authorize(this.principal, channel, decoded.value))) {
         if (live()) {
           this.subscriptions.delete(id);
           this.end(subscription);
@@ -284,14 +283,14 @@ export class ServerConnection<A> {
     const handler = this.context.handlers.get(name);
     const reply = (body: Record<string, unknown>) => this.send(JSON.stringify({ type: 'res', id, ...body }));
     if (!definition || !handler) return reply({ error: { code: 'NOT_FOUND', message: `no request "${name}"` } });
-    const decoded = definition.request.decode(payload);
-    if (!isRight(decoded)) return reply({ error: { code: 'INVALID_PAYLOAD', message: formatErrors(decoded.left) } });
+    const decoded = check(definition.request, payload);
+    if (!decoded.ok) return reply({ error: { code: 'INVALID_PAYLOAD', message: decoded.reason } });
     try {
-      const result = handler(decoded.right, { connection: this.info });
+      const result = handler(decoded.value, { connection: this.info });
       const value = isObservable(result) ? await firstValueFrom(result) : await result;
-      const checked = definition.response.decode(value);
-      if (!isRight(checked)) return reply({ error: { code: 'INTERNAL', message: 'the reply failed its codec' } });
-      reply({ data: definition.response.encode(checked.right) });
+      const checked = check(definition.response, value);
+      if (!checked.ok) return reply({ error: { code: 'INTERNAL', message: 'the reply failed its codec' } });
+      reply({ data: definition.response.encode(checked.value) });
     } catch (error) {
       if (error instanceof RequestError) {
         const data = error.data !== undefined && definition.error ? definition.error.encode(error.data) : error.data;

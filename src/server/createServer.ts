@@ -4,12 +4,11 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
 import { Subject, asyncScheduler, auditTime, defer, map, merge, of } from 'rxjs';
-import { isRight } from 'fp-ts/lib/Either';
 import { CloseCode } from '../protocol/closeCodes';
 import type { EmptyProtocol, Protocol } from '../protocol/defineProtocol';
 import { lookup } from '../protocol/defineProtocol';
 import { ValidationError } from '../protocol/errors';
-import { formatErrors } from '../protocol/validate';
+import { check } from '../protocol/validate';
 import { memoryBroker } from './brokers/memoryBroker';
 import { ServerConnection, streamKey } from './connection';
 import { WriteBatch } from './frames';
@@ -198,9 +197,9 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
 
   const encode = (codec: { decode(u: unknown): unknown; encode(a: unknown): unknown } | undefined, value: unknown, what: string): unknown => {
     if (!codec) throw new ValidationError(what, 'not in the protocol');
-    const decoded = (codec as import('io-ts').Mixed).decode(value);
-    if (!isRight(decoded)) throw new ValidationError(what, formatErrors(decoded.left));
-    return (codec as import('io-ts').Mixed).encode(decoded.right);
+    const checked = check(codec as import('io-ts').Mixed, value);
+    if (!checked.ok) throw new ValidationError(what, checked.reason);
+    return (codec as import('io-ts').Mixed).encode(checked.value);
   };
 
   return {
