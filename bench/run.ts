@@ -11,7 +11,7 @@
  * the table reports medians of per-round ratios to raw, with their min–max.
  *
  * Options: --rounds N (default 5), --count N (default 300000), --quick (1 round of 20,000: a smoke run),
- * --scale-rounds N (default 3), --peer-rounds N (default 5).
+ * --scale-rounds N (default 3), --peer-rounds N (default 5), --inbound-only (the first table alone, nothing written).
  *
  * Then the peers (bench/peers: raw ws, reconnecting-websocket, RxJS multiplex, socket.io
  * against rxwire: throughput, heap per channel, request/reply) and the server at scale
@@ -187,6 +187,8 @@ async function main(): Promise<void> {
   console.log(`\n${lines.join('\n')}`);
   const sections = [lines.join('\n')];
   const charts = [{ name: 'inbound', caption: 'Inbound throughput relative to raw ws + JSON.parse', svg: barChart('Inbound throughput, relative to raw ws + JSON.parse (higher is better)', 'x', bars) }];
+
+  if (args.includes('--inbound-only')) return;
 
   sections.push(`## Fan-out through Redis\n\n${(await capture(() => runFanout(fanout))).text}`);
 

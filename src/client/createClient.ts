@@ -29,6 +29,7 @@ import type { EmptyProtocol, Protocol } from '../protocol/defineProtocol';
 import { lookup } from '../protocol/defineProtocol';
 import { check } from '../protocol/validate';
 import { stableKey } from '../internal/stableKey';
+import { DirectObservable } from '../internal/directObservable';
 import { OPENED, OpenSocket, openSocket } from './socket';
 import { resolveTarget } from './target';
 import { ChannelEntry, ChannelRegistry, GapNotice } from './channels';
@@ -301,7 +302,7 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
     const checked = check(definition.params, params);
     if (!checked.ok) return throwError(() => new ValidationError(`params of channel "${name}"`, checked.reason));
     const cacheKey = `${name}\u0000${stableKey(params)}`;
-    return new Observable<unknown>((subscriber) => {
+    return new DirectObservable<unknown>((subscriber) => {
       if (isClosed) return subscriber.complete();
       let entry = liveChannels.get(cacheKey);
       if (entry) {

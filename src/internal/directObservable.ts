@@ -1,0 +1,94 @@
+import { Observable, Subscriber, Subscription, config, type Observer, type TeardownLogic } from 'rxjs';
+
+/** What a source of a {@link DirectObservable} pushes to: a Subscriber, or a direct sink. */
+export interface Sink<T> {
+  next(value: T): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/** Reports an error nobody handles the way RxJS does: `config.onUnhandledError`, or thrown asynchronously. */
+function reportUnhandled(error: unknown): void {
+  setTimeout(() => {
+    const { onUnhandledError } = config;
+    if (onUnhandledError) onUnhandledError(error);
+    else throw error;
+  });
+}
+
+/**
+ * The subscription of one `subscribe(next)` / `subscribe({ next, error, complete })` call on a
+ * {@link DirectObservable}: the sink the source pushes to, and the handle the caller
+ * unsubscribes with. One object where RxJS builds three (a `SafeSubscriber`, its
+ * `ConsumerObserver` and the partial observer), which matters when a client delivers to
+ * thousands of them in turn: each message touches one of them, not three.
+ */
+class DirectSink<T> extends Subscription implements Sink<T> {
+  private stopped = false;
+
+  constructor(private readonly observer: Partial<Observer<T>>) {
+    super();
+  }
+
+  next(value: T): void {
+    if (this.stopped || this.closed) return;
+    const { observer } = this;
+    if (!observer.next) return;
+    try {
+      observer.next(value);
+    } catch (error) {
+      // As in RxJS: an error thrown by a consumer never reaches the producer.
+      reportUnhandled(error);
+    }
+  }
+
+  error(error: unknown): void {
+    if (this.stopped || this.closed) return;
+    this.stopped = true;
+    try {
+      if (this.observer.error) this.observer.error(error);
+      else reportUnhandled(error);
+    } catch (thrown) {
+      reportUnhandled(thrown);
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
+  complete(): void {
+    if (this.stopped || this.closed) return;
+    this.stopped = true;
+    try {
+      this.observer.complete?.();
+    } catch (thrown) {
+      reportUnhandled(thrown);
+    } finally {
+      this.unsubscribe();
+    }
+  }
+}
+
+/**
+ * An Observable whose plain subscribers (a function or a partial observer, the common case
+ * at the end of a chain) get a {@link DirectSink} instead of RxJS's subscriber chain. A
+ * `Subscriber` (an operator downstream, a Subject...) is subscribed the ordinary way. The
+ * behaviour is RxJS's: values until error or complete, a thrown consumer error reported
+ * through `config.onUnhandledError` (or thrown asynchronously), an error without a handler
+ * reported the same way, nothing delivered after unsubscribe.
+ */
+export class DirectObservable<T> extends Observable<T> {
+  constructor(private readonly attach: (sink: Sink<T>) => TeardownLogic) {
+    super((subscriber) => attach(subscriber));
+  }
+
+  override subscribe(observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null, ...rest: unknown[]): Subscription {
+    // Separate error/complete callbacks (deprecated) and Subscribers go the ordinary way.
+    if (rest.length > 0 || observerOrNext instanceof Subscriber) {
+      return (Observable.prototype.subscribe as (...args: unknown[]) => Subscription).call(this, observerOrNext, ...rest);
+    }
+    const observer: Partial<Observer<T>> = typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
+    const sink = new DirectSink<T>(observer);
+    sink.add(this.attach(sink));
+    return sink;
+  }
+}

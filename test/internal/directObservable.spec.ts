@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { config, map, Subject, type Subscription } from 'rxjs';
+import { DirectObservable, type Sink } from '../../src/internal/directObservable';
+import { testScheduler } from '../support/marbles';
+
+/** A source that hands out its sinks, so a test can push to them. */
+function source<T>() {
+  const sinks = new Set<Sink<T>>();
+  let teardowns = 0;
+  const observable = new DirectObservable<T>((sink) => {
+    sinks.add(sink);
+    return () => {
+      sinks.delete(sink);
+      teardowns += 1;
+    };
+  });
+  return { observable, sinks, push: (value: T) => [...sinks].forEach((s) => s.next(value)), teardowns: () => teardowns };
+}
+
+const unhandled: unknown[] = [];
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+afterEach(() => {
+  config.onUnhandledError = null;
+  unhandled.length = 0;
+});
+
+describe('DirectObservable', () => {
+  it('delivers to a function until unsubscribed, then tears down and delivers nothing', () => {
+    const s = source<number>();
+    const seen: number[] = [];
+    const subscription = s.observable.subscribe((v) => seen.push(v));
+    s.push(1);
+    s.push(2);
+    subscription.unsubscribe();
+    s.push(3);
+    expect(seen).toEqual([1, 2]);
+    expect(s.teardowns()).toBe(1);
+    expect(subscription.closed).toBe(true);
+  });
+
+  it('calls a partial observer as a method, then error once, and nothing after it', () => {
+    const s = source<number>();
+    const calls: string[] = [];
+    const observer = {
+      prefix: 'v',
+      next(this: { prefix: string }, v: number) {
+        calls.push(`${this.prefix}${v}`);
+      },
+      error: (e: unknown) => calls.push(`error ${String(e)}`),
+      complete: () => calls.push('complete'),
+    };
+    const subscription = s.observable.subscribe(observer);
+    const [sink] = [...s.sinks];
+    sink!.next(1);
+    sink!.error('boom');
+    sink!.next(2);
+    sink!.complete();
+    expect(calls).toEqual(['v1', 'error boom']);
+    expect(subscription.closed).toBe(true);
+    expect(s.teardowns()).toBe(1);
+  });
+
+  it('reports an error thrown by one consumer through config.onUnhandledError, and keeps delivering to the others', async () => {
+    config.onUnhandledError = (e) => unhandled.push(e);
+    const s = source<number>();
+    const seen: number[] = [];
+    s.observable.subscribe(() => {
+      throw new Error('consumer bug');
+    });
+    s.observable.subscribe((v) => seen.push(v));
+    s.push(1);
+    s.push(2);
+    expect(seen).toEqual([1, 2]);
+    await tick();
+    expect(unhandled.map((e) => (e as Error).message)).toEqual(['consumer bug', 'consumer bug']);
+  });
+
+  it('reports an error nobody handles, like RxJS', async () => {
+    config.onUnhandledError = (e) => unhandled.push(e);
+    const s = source<number>();
+    s.observable.subscribe(() => undefined);
+    [...s.sinks][0]!.error(new Error('lost'));
+    await tick();
+    expect(unhandled.map((e) => (e as Error).message)).toEqual(['lost']);
+  });
+
+  it('tears down at once a source that completes while being subscribed', () => {
+    let torn = false;
+    const done: string[] = [];
+    const observable = new DirectObservable<number>((sink) => {
+      sink.complete();
+      return () => (torn = true);
+    });
+    const subscription: Subscription = observable.subscribe({ complete: () => done.push('complete') });
+    expect(done).toEqual(['complete']);
+    expect(torn).toBe(true);
+    expect(subscription.closed).toBe(true);
+  });
+
+  it('subscribes Subscribers (operators, Subjects) the ordinary way', () => {
+    const s = source<number>();
+    const subject = new Subject<number>();
+    const seen: number[] = [];
+    subject.subscribe((v) => seen.push(v));
+    s.observable.subscribe(subject);
+    s.observable.pipe(map((v) => v * 10)).subscribe((v) => seen.push(v));
+    s.push(1);
+    expect(seen).toEqual([1, 10]);
+  });
+
+  it('behaves as an Observable in marble tests', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const input = cold('-a-b-#', { a: 1, b: 2 });
+      const observable = new DirectObservable<number>((sink) => {
+        const inner = input.subscribe(sink);
+        return () => inner.unsubscribe();
+      });
+      expectObservable(observable.pipe(map((v) => v + 1))).toBe('-a-b-#', { a: 2, b: 3 });
+      expectObservable(observable, '^--!').toBe('-a-', { a: 1 });
+    });
+  });
+});
