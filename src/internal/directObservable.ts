@@ -25,17 +25,22 @@ function reportUnhandled(error: unknown): void {
  */
 class DirectSink<T> extends Subscription implements Sink<T> {
   private stopped = false;
+  // A function subscriber is kept as it is (no wrapper object: one object less per delivery).
+  private readonly onNext: ((value: T) => void) | undefined;
+  private readonly observer: Partial<Observer<T>>;
 
-  constructor(private readonly observer: Partial<Observer<T>>) {
+  constructor(observerOrNext: Partial<Observer<T>> | ((value: T) => void) | null | undefined) {
     super();
+    this.onNext = typeof observerOrNext === 'function' ? observerOrNext : undefined;
+    this.observer = typeof observerOrNext === 'function' || !observerOrNext ? {} : observerOrNext;
   }
 
   next(value: T): void {
     if (this.stopped || this.closed) return;
-    const { observer } = this;
-    if (!observer.next) return;
     try {
-      observer.next(value);
+      // A partial observer's methods are called as methods, as RxJS does.
+      if (this.onNext) this.onNext(value);
+      else this.observer.next?.(value);
     } catch (error) {
       // As in RxJS: an error thrown by a consumer never reaches the producer.
       reportUnhandled(error);
@@ -86,8 +91,7 @@ export class DirectObservable<T> extends Observable<T> {
     if (rest.length > 0 || observerOrNext instanceof Subscriber) {
       return (Observable.prototype.subscribe as (...args: unknown[]) => Subscription).call(this, observerOrNext, ...rest);
     }
-    const observer: Partial<Observer<T>> = typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
-    const sink = new DirectSink<T>(observer);
+    const sink = new DirectSink<T>(observerOrNext);
     sink.add(this.attach(sink));
     return sink;
   }
