@@ -73,6 +73,21 @@ class DirectSink<T> extends Subscription implements Sink<T> {
   }
 }
 
+function isSubscriberLike(value: unknown): boolean {
+  const v = value as Record<string, unknown> | null | undefined;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.next === 'function' &&
+    typeof v.error === 'function' &&
+    typeof v.complete === 'function' &&
+    'closed' in v &&
+    typeof v.add === 'function' &&
+    typeof v.remove === 'function' &&
+    typeof v.unsubscribe === 'function'
+  );
+}
+
 /**
  * An Observable whose plain subscribers (a function or a partial observer, the common case
  * at the end of a chain) get a {@link DirectSink} instead of RxJS's subscriber chain. A
@@ -87,8 +102,10 @@ export class DirectObservable<T> extends Observable<T> {
   }
 
   override subscribe(observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null, ...rest: unknown[]): Subscription {
-    // Separate error/complete callbacks (deprecated) and Subscribers go the ordinary way.
-    if (rest.length > 0 || observerOrNext instanceof Subscriber) {
+    // Separate error/complete callbacks (deprecated) and Subscribers go the ordinary way,
+    // including a Subscriber of another copy of RxJS, recognized as RxJS does (an observer
+    // that is also a subscription).
+    if (rest.length > 0 || observerOrNext instanceof Subscriber || isSubscriberLike(observerOrNext)) {
       return (Observable.prototype.subscribe as (...args: unknown[]) => Subscription).call(this, observerOrNext, ...rest);
     }
     const sink = new DirectSink<T>(observerOrNext);

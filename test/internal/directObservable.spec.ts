@@ -97,7 +97,7 @@ describe('DirectObservable', () => {
     expect(subscription.closed).toBe(true);
   });
 
-  it('subscribes Subscribers (operators, Subjects) the ordinary way', () => {
+  it('subscribes Subscribers (operators) the ordinary way, and takes a Subject as an observer', () => {
     const s = source<number>();
     const subject = new Subject<number>();
     const seen: number[] = [];
@@ -106,6 +106,27 @@ describe('DirectObservable', () => {
     s.observable.pipe(map((v) => v * 10)).subscribe((v) => seen.push(v));
     s.push(1);
     expect(seen).toEqual([1, 10]);
+  });
+
+  it('subscribes a Subscriber of another RxJS copy (an observer that is a subscription) the ordinary way', () => {
+    const s = source<number>();
+    const seen: number[] = [];
+    let removed = 0;
+    const foreign = {
+      closed: false,
+      next: (v: number) => seen.push(v),
+      error: () => undefined,
+      complete: () => undefined,
+      add: () => undefined,
+      remove: () => (removed += 1),
+      unsubscribe: () => undefined,
+    };
+    s.observable.subscribe(foreign);
+    s.push(4);
+    expect(seen).toEqual([4]);
+    // The ordinary path wraps it in RxJS's own Subscriber: the sink the source got is not a DirectSink.
+    expect([...s.sinks][0]!.constructor.name).not.toBe('DirectSink');
+    expect(removed).toBe(0);
   });
 
   it('behaves as an Observable in marble tests', () => {
