@@ -1,8 +1,8 @@
 import type { Sink } from '../internal/directObservable';
-import * as t from 'io-ts';
+import type * as t from 'io-ts';
 import type { Inbound, WireAdapter, WireSubscription } from '../protocol/adapter';
 import { DecodeError, SubscriptionError } from '../protocol/errors';
-import { formatErrors } from '../protocol/validate';
+import { formatErrors, isPlainCodec } from '../protocol/validate';
 import { isRight } from 'fp-ts/lib/Either';
 
 /** A notice that messages of a channel were lost and cannot be replayed: refetch what you need. */
@@ -33,7 +33,7 @@ export class ChannelEntry {
   private others: Array<Sink<unknown>> | undefined = undefined;
   /** The last sequence number delivered, kept across reconnects for `since`. */
   lastSeq: number | undefined = undefined;
-  /** Whether the codec does not transform, so that `is` can stand in for `decode` (see `passesAsIs`). */
+  /** Whether the codec is plain, so that `is` can stand in for `decode` (see `isPlainCodec`). */
   readonly asIs: boolean;
   readonly codec: t.Mixed;
   private readonly registry: ChannelRegistry;
@@ -47,7 +47,7 @@ export class ChannelEntry {
 
   constructor(registry: ChannelRegistry, channel: string, params: unknown, wireParams: unknown, codec: t.Mixed, first: Sink<unknown>) {
     this.first = first;
-    this.asIs = codec.encode === t.identity;
+    this.asIs = isPlainCodec(codec);
     this.codec = codec;
     this.registry = registry;
     this.channel = channel;

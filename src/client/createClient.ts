@@ -27,7 +27,7 @@ import type { Inbound } from '../protocol/adapter';
 import { jsonEnvelope } from '../protocol/jsonEnvelope';
 import type { EmptyProtocol, Protocol } from '../protocol/defineProtocol';
 import { lookup } from '../protocol/defineProtocol';
-import { check } from '../protocol/validate';
+import { check, checkParsed } from '../protocol/validate';
 import { stableKey } from '../internal/stableKey';
 import { DirectObservable } from '../internal/directObservable';
 import { OPENED, OpenSocket, openSocket } from './socket';
@@ -280,7 +280,7 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
       if (inbound.kind === 'event') {
         const codec = lookup(protocol.events, inbound.name);
         if (!codec) return reportDecodeError(new DecodeError(`unknown event "${inbound.name}"`, inbound.data));
-        const checked = check(codec, inbound.data);
+        const checked = checkParsed(codec, inbound.data);
         if (checked.ok) eventSubjects.get(inbound.name)?.next(checked.value);
         else reportDecodeError(new DecodeError(`event "${inbound.name}": ${checked.reason}`, inbound.data));
         return;

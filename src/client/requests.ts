@@ -3,7 +3,7 @@ import type * as t from 'io-ts';
 import type { Inbound, WireAdapter } from '../protocol/adapter';
 import { ConnectionClosedError, DecodeError, RemoteError, RequestTimeoutError } from '../protocol/errors';
 import { CloseCode } from '../protocol/closeCodes';
-import { check } from '../protocol/validate';
+import { checkParsed } from '../protocol/validate';
 
 interface PendingRequest {
   readonly name: string;
@@ -95,14 +95,14 @@ export class RequestTable {
     if (inbound.error) {
       let data = inbound.error.data;
       if (request.error && data !== undefined) {
-        const checked = check(request.error, data);
+        const checked = checkParsed(request.error, data);
         if (checked.ok) data = checked.value;
         else this.io.onDecodeError(new DecodeError(`error data of request "${name}": ${checked.reason}`, data));
       }
       sink.error(new RemoteError(name, inbound.error.code, inbound.error.message, data));
       return true;
     }
-    const checked = check(request.response, inbound.data);
+    const checked = checkParsed(request.response, inbound.data);
     if (checked.ok) {
       sink.next(checked.value);
       sink.complete();

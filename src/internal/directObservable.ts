@@ -1,4 +1,4 @@
-import { Observable, Subscriber, Subscription, config, type Observer, type TeardownLogic } from 'rxjs';
+import { Observable, Subscriber, Subscription, asyncScheduler, config, type Observer, type TeardownLogic } from 'rxjs';
 
 /** What a source of a {@link DirectObservable} pushes to: a Subscriber, or a direct sink. */
 export interface Sink<T> {
@@ -7,9 +7,14 @@ export interface Sink<T> {
   complete(): void;
 }
 
-/** Reports an error nobody handles the way RxJS does: `config.onUnhandledError`, or thrown asynchronously. */
+/**
+ * Reports an error nobody handles the way RxJS does: `config.onUnhandledError`, or thrown
+ * asynchronously. It goes through `asyncScheduler`, so that inside `TestScheduler.run` it
+ * surfaces from `run()` in virtual time, as RxJS's own reports do, not as a stray
+ * exception after the test.
+ */
 function reportUnhandled(error: unknown): void {
-  setTimeout(() => {
+  asyncScheduler.schedule(() => {
     const { onUnhandledError } = config;
     if (onUnhandledError) onUnhandledError(error);
     else throw error;

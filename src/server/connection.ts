@@ -4,7 +4,7 @@ import type * as t from 'io-ts';
 import { CloseCode } from '../protocol/closeCodes';
 import type { Protocol } from '../protocol/defineProtocol';
 import { lookup } from '../protocol/defineProtocol';
-import { check } from '../protocol/validate';
+import { check, checkParsed } from '../protocol/validate';
 import { stableKey } from '../internal/stableKey';
 import type { Broker, BrokerMessage } from './brokers/types';
 import { RequestError } from './errors';
@@ -226,7 +226,7 @@ export class ServerConnection<A> {
     if (this.subscriptions.size >= this.context.maxSubscriptions) {
       return this.refuse(id, 'TOO_MANY_SUBSCRIPTIONS', `at most ${this.context.maxSubscriptions} subscriptions per connection`);
     }
-    const decoded = check(definition.params as t.Mixed, params);
+    const decoded = checkParsed(definition.params as t.Mixed, params);
     if (!decoded.ok) return this.refuse(id, 'INVALID_PARAMS', decoded.reason);
     const key = streamKey(channel, params);
     // Reserve the id before anything asynchronous, so that an unsub meanwhile is honoured.
@@ -283,7 +283,7 @@ export class ServerConnection<A> {
     const handler = this.context.handlers.get(name);
     const reply = (body: Record<string, unknown>) => this.send(JSON.stringify({ type: 'res', id, ...body }));
     if (!definition || !handler) return reply({ error: { code: 'NOT_FOUND', message: `no request "${name}"` } });
-    const decoded = check(definition.request, payload);
+    const decoded = checkParsed(definition.request, payload);
     if (!decoded.ok) return reply({ error: { code: 'INVALID_PAYLOAD', message: decoded.reason } });
     try {
       const result = handler(decoded.value, { connection: this.info });

@@ -129,6 +129,21 @@ describe('DirectObservable', () => {
     expect(removed).toBe(0);
   });
 
+  it('surfaces an unhandled consumer error from TestScheduler.run, in virtual time, as RxJS does', () => {
+    expect(() =>
+      testScheduler().run(({ cold }) => {
+        const input = cold('-a', { a: 1 });
+        const observable = new DirectObservable<number>((sink) => {
+          const inner = input.subscribe(sink);
+          return () => inner.unsubscribe();
+        });
+        observable.subscribe(() => {
+          throw new Error('consumer bug in a marble test');
+        });
+      }),
+    ).toThrow('consumer bug in a marble test');
+  });
+
   it('behaves as an Observable in marble tests', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const input = cold('-a-b-#', { a: 1, b: 2 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as t from 'io-ts';
 import { map, take, toArray } from 'rxjs';
-import { check, passesAsIs } from '../../src/protocol/validate';
+import { check, checkParsed, isPlainCodec, passesAsIs } from '../../src/protocol/validate';
 import { createClient } from '../../src/client/createClient';
 import { defineProtocol } from '../../src/protocol/defineProtocol';
 import { DecodeError } from '../../src/protocol/errors';
@@ -19,26 +19,46 @@ const Plain = t.type({ id: t.string, readings: t.array(t.number), mode: t.union(
 const Stripped = t.strict({ id: t.string });
 const Transformed = t.type({ id: t.string, level: NumberFromString });
 
-describe('check: the is() fast path for codecs that do not transform', () => {
-  it('is taken only for codecs whose encode is the identity', () => {
+// A custom codec whose validate normalizes, declaring t.identity as encode.
+const Lower = new t.Type<string, string, unknown>('Lower', t.string.is, (u, c) => (typeof u === 'string' ? t.success(u.toLowerCase()) : t.failure(u, c)), t.identity);
+// A custom codec whose is() is looser than its validate.
+const Slug = new t.Type<string, string, unknown>('Slug', t.string.is, (u, c) => (typeof u === 'string' && /^[a-z-]+$/.test(u) ? t.success(u) : t.failure(u, c)), t.identity);
+
+describe('checkParsed: the is() fast path for plain io-ts codecs', () => {
+  it('is taken only for codecs built of io-ts\'s own non-transforming codecs', () => {
+    expect(isPlainCodec(Plain)).toBe(true);
+    expect(isPlainCodec(t.intersection([t.type({ n: t.number }), t.partial({ r: t.readonlyArray(t.Int) })]))).toBe(true);
+    expect(isPlainCodec(t.brand(t.string, (s): s is t.Branded<string, { readonly Id: unique symbol }> => s.length > 0, 'Id'))).toBe(true);
+    expect(isPlainCodec(Stripped)).toBe(false); // strict strips
+    expect(isPlainCodec(Transformed)).toBe(false); // transforms
+    expect(isPlainCodec(t.type({ email: Lower }))).toBe(false); // custom: may normalize
+    expect(isPlainCodec(t.type({ slug: Slug }))).toBe(false); // custom: is may be looser
+    expect(isPlainCodec(t.record(t.string, t.number))).toBe(false); // not covered: decode it
     expect(passesAsIs(Plain, { id: 'a', readings: [1, 2], mode: 'on' })).toBe(true);
     expect(passesAsIs(Plain, { id: 'a', readings: [1, '2'], mode: 'on' })).toBe(false);
-    expect(passesAsIs(Stripped, { id: 'a' })).toBe(false); // strict strips: decode it
-    expect(passesAsIs(Transformed, { id: 'a', level: 3 })).toBe(false); // transforms: decode it
   });
 
   it('returns the very value for a plain codec, and the path-level reason when it fails', () => {
     const value = { id: 'a', readings: [1, 2, 3], mode: 'off' };
-    const ok = check(Plain, value);
+    const ok = checkParsed(Plain, value);
     expect(ok.ok && ok.value).toBe(value);
-    expect(check(Plain, { id: 'a', readings: [1, 'x'], mode: 'on' })).toEqual({ ok: false, reason: 'readings.1: expected number, got "x"' });
+    expect(checkParsed(Plain, { id: 'a', readings: [1, 'x'], mode: 'on' })).toEqual({ ok: false, reason: 'readings.1: expected number, got "x"' });
   });
 
-  it('still strips with a strict codec and still transforms with a transforming one', () => {
-    expect(check(Stripped, { id: 'a', extra: 1 })).toEqual({ ok: true, value: { id: 'a' } });
-    expect(check(Transformed, { id: 'a', level: '7' })).toEqual({ ok: true, value: { id: 'a', level: 7 } });
+  it('still strips, transforms, normalizes and applies the stricter validate of custom codecs', () => {
+    expect(checkParsed(Stripped, { id: 'a', extra: 1 })).toEqual({ ok: true, value: { id: 'a' } });
+    expect(checkParsed(Transformed, { id: 'a', level: '7' })).toEqual({ ok: true, value: { id: 'a', level: 7 } });
     // The decoded type would pass is(), but the wire must carry the encoded form.
-    expect(check(Transformed, { id: 'a', level: 7 }).ok).toBe(false);
+    expect(checkParsed(Transformed, { id: 'a', level: 7 }).ok).toBe(false);
+    expect(checkParsed(t.type({ email: Lower }), { email: 'A@B.C' })).toEqual({ ok: true, value: { email: 'a@b.c' } });
+    expect(checkParsed(t.type({ slug: Slug }), { slug: 'Not A Slug' }).ok).toBe(false);
+  });
+
+  it('check, for values from application code, decodes always: a sparse array is refused', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const sparse = [1, , 3];
+    expect(t.array(t.number).is(sparse)).toBe(true); // why is() is kept to JSON, which has no holes
+    expect(check(t.array(t.number), sparse).ok).toBe(false);
   });
 });
 
