@@ -21,6 +21,9 @@ function reportUnhandled(error: unknown): void {
   });
 }
 
+/** The observer of a sink subscribed with a function, or with nothing: shared, it has no methods. */
+const NO_OBSERVER: Partial<Observer<unknown>> = Object.freeze({});
+
 /**
  * The subscription of one `subscribe(next)` / `subscribe({ next, error, complete })` call on a
  * {@link DirectObservable}: the sink the source pushes to, and the handle the caller
@@ -37,7 +40,7 @@ class DirectSink<T> extends Subscription implements Sink<T> {
   constructor(observerOrNext: Partial<Observer<T>> | ((value: T) => void) | null | undefined) {
     super();
     this.onNext = typeof observerOrNext === 'function' ? observerOrNext : undefined;
-    this.observer = typeof observerOrNext === 'function' || !observerOrNext ? {} : observerOrNext;
+    this.observer = typeof observerOrNext === 'function' || !observerOrNext ? NO_OBSERVER : observerOrNext;
   }
 
   next(value: T): void {
