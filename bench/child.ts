@@ -109,3 +109,24 @@ export class Child {
   }
 }
 
+
+/**
+ * Sends warm-up batches (`sendBatch`, then `pause` ms) until every client process printed
+ * its ready line; fails after `maxBatches` batches, 60 s, or a process that failed.
+ */
+export async function warmUp(procs: readonly Child[], sendBatch: () => Promise<unknown>, options: { what: string; maxBatches: number; pause: number }): Promise<void> {
+  let ready = 0;
+  let failed: unknown;
+  const readiness = Promise.all(procs.map((c) => c.json(60_000, 'its ready line').then(() => (ready += 1))));
+  readiness.catch((error: unknown) => (failed = error));
+  const deadline = performance.now() + 60_000;
+  for (let batch = 0; ready < procs.length; batch++) {
+    if (failed) throw failed;
+    if (batch >= options.maxBatches || performance.now() > deadline) {
+      throw new Error(`${options.what}: the clients were not all warmed up within 60 s (${ready}/${procs.length} processes ready)`);
+    }
+    await sendBatch();
+    await sleep(options.pause);
+  }
+  await readiness;
+}

@@ -31,7 +31,7 @@ import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { Child } from './child';
+import { Child, warmUp } from './child';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const tsx = ['--import', 'tsx'];
@@ -149,18 +149,7 @@ async function round(scenario: Scenario, options: FanoutOptions): Promise<RoundR
     }
 
     // Warm up: publish until every client process says all its clients got their warm-ups.
-    let ready = 0;
-    let failed: unknown;
-    const readiness = Promise.all(procs.map((c) => c.json(60_000, 'its ready line').then(() => (ready += 1))));
-    readiness.catch((error: unknown) => (failed = error));
-    const deadline = performance.now() + 60_000;
-    for (let batch = 0; ready < procs.length; batch++) {
-      if (failed) throw failed;
-      if (batch >= 5000 || performance.now() > deadline) throw new Error(`${scenario.name}: the clients were not all warmed up within 60 s (${ready}/${procs.length} processes ready)`);
-      await scenario.publisher.command({ warm: 10 }, 10_000, 'a warm-up batch');
-      await sleep(10);
-    }
-    await readiness;
+    await warmUp(procs, () => scenario.publisher.command({ warm: 10 }, 10_000, 'a warm-up batch'), { what: scenario.name, maxBatches: 5000, pause: 10 });
     await sleep(200); // let the last warm-ups land
 
     // The measured run: M messages from the publisher, every delivery timed by the clients.

@@ -9,17 +9,10 @@
  */
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
+import { textFrame } from '../src/server/frames';
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
 
-/** One unmasked, final text frame (RFC 6455 section 5.2), built once. */
-function frame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const length = payload.length;
-  if (length >= 65536) throw new RangeError('benchmark frames stay under 64 KiB');
-  const header = length < 126 ? Buffer.from([0x81, length]) : Buffer.from([0x81, 126, length >> 8, length & 0xff]);
-  return Buffer.concat([header, payload]);
-}
 
 /** A readings array of `n` numbers, as JSON (about 6 bytes a number), built once per size. */
 const readingsJson = new Map<number, string>();
@@ -40,7 +33,7 @@ async function blast(socket: WebSocket, ids: string[], seqs: Map<string, number>
       seqs.set(id, seq);
       const temperature = 20 + (i % 200) / 10;
       const data = readings > 0 ? `{"id":"dev-${i % 10000}","readings":${readingsOf(readings)}}` : `{"id":"dev-${i % 10000}","temperature":${temperature},"unit":"celsius"}`;
-      parts.push(frame(`{"type":"msg","id":"${id}","seq":${seq},"data":${data}}`));
+      parts.push(textFrame(`{"type":"msg","id":"${id}","seq":${seq},"data":${data}}`));
     }
     if (!raw.write(Buffer.concat(parts))) await new Promise((resolve) => raw.once('drain', resolve));
   }

@@ -15,17 +15,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket as NetSocket } from 'node:net';
 import { Server } from 'socket.io';
+import { textFrame } from '../../src/server/frames';
 
 const http = createServer();
 const io = new Server(http, { transports: ['websocket'], perMessageDeflate: false, serveClient: false });
 
-function frame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const length = payload.length;
-  if (length >= 65536) throw new RangeError('benchmark frames stay under 64 KiB');
-  const header = length < 126 ? Buffer.from([0x81, length]) : Buffer.from([0x81, 126, length >> 8, length & 0xff]);
-  return Buffer.concat([header, payload]);
-}
 
 async function blast(raw: NetSocket, ids: string[], count: number): Promise<void> {
   const BATCH = 2000;
@@ -34,7 +28,7 @@ async function blast(raw: NetSocket, ids: string[], count: number): Promise<void
     for (let i = start; i < Math.min(count, start + BATCH); i++) {
       const id = ids[i % ids.length]!;
       const temperature = 20 + (i % 200) / 10;
-      parts.push(frame(`42["c:${id}",{"id":"dev-${i % 10000}","temperature":${temperature},"unit":"celsius"}]`));
+      parts.push(textFrame(`42["c:${id}",{"id":"dev-${i % 10000}","temperature":${temperature},"unit":"celsius"}]`));
     }
     if (raw.destroyed) return;
     if (!raw.write(Buffer.concat(parts))) await new Promise((resolve) => raw.once('drain', resolve));

@@ -28,6 +28,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Child, freePort, here, histogramQuantile, median, quantile, tsx } from './common';
+import { warmUp } from '../child';
 
 export interface ScaleOptions {
   quick: boolean;
@@ -98,18 +99,7 @@ export async function fanoutRound(server: string, clients: number, messages: num
     await Promise.all(procs.map((c) => c.json(120_000, 'its connected line')));
 
     // Warm up: send batches until every client got a warm-up message.
-    let ready = 0;
-    let failed: unknown;
-    const readiness = Promise.all(procs.map((c) => c.json(60_000, 'its ready line').then(() => (ready += 1))));
-    readiness.catch((error: unknown) => (failed = error));
-    const deadline = performance.now() + 60_000;
-    for (let batch = 0; ready < procs.length; batch++) {
-      if (failed) throw failed;
-      if (batch >= 2000 || performance.now() > deadline) throw new Error(`${server}: the clients were not warmed up within 60 s (${ready}/${procs.length} ready)`);
-      await srv.command({ warm: 3 }, 30_000, 'a warm-up batch');
-      await sleep(50);
-    }
-    await readiness;
+    await warmUp(procs, () => srv.command({ warm: 3 }, 30_000, 'a warm-up batch'), { what: server, maxBatches: 2000, pause: 50 });
     await sleep(300);
 
     const limit = 60_000 + (rate > 0 ? (messages / rate) * 1000 : 0);

@@ -1,4 +1,4 @@
-import * as t from 'io-ts';
+import type * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either';
 
 /** The result of checking a value against a codec: the decoded value or the path-level reasons. */
@@ -48,7 +48,6 @@ const plainCache = new WeakMap<t.Mixed, boolean>();
 export function isPlainCodec(codec: t.Mixed): boolean {
   const known = plainCache.get(codec);
   if (known !== undefined) return known;
-  plainCache.set(codec, false); // a cycle is not plain
   const c = codec as t.Mixed & { _tag?: string; type?: t.Mixed; types?: t.Mixed[]; props?: Record<string, t.Mixed> };
   let plain: boolean;
   switch (c._tag) {

@@ -114,13 +114,19 @@ describe('writeFrame and WriteBatch over a real socket', () => {
     expect(p.received).toEqual(['first', ...Array.from({ length: 20 }, (_, i) => `held ${i}`)]);
   });
 
-  it('writes out one held socket early on request', async () => {
+  /** A pair whose server side sent 'one' (written at once) and 'two' (held by the batch). */
+  async function holdingTwo() {
     const p = await pair();
     closers.push(p.close);
     const batch = new WriteBatch();
     p.server.send('one');
     batch.wrote(p.server);
     p.server.send('two');
+    return { p, batch };
+  }
+
+  it('writes out one held socket early on request', async () => {
+    const { p, batch } = await holdingTwo();
     expect(p.raw.writableLength).toBeGreaterThan(0);
     batch.releaseNow(p.server);
     expect(p.raw.writableCorked).toBe(0);
@@ -129,12 +135,7 @@ describe('writeFrame and WriteBatch over a real socket', () => {
   });
 
   it('lets go of a socket destroyed while held', async () => {
-    const p = await pair();
-    closers.push(p.close);
-    const batch = new WriteBatch();
-    p.server.send('one');
-    batch.wrote(p.server);
-    p.server.send('two');
+    const { p, batch } = await holdingTwo();
     p.server.terminate();
     await new Promise((done) => setImmediate(done));
     expect(batch.size).toBe(0);
