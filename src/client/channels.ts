@@ -3,7 +3,6 @@ import type * as t from 'io-ts';
 import type { Inbound, WireAdapter, WireSubscription } from '../protocol/adapter';
 import { DecodeError, SubscriptionError } from '../protocol/errors';
 import { formatErrors, isPlainCodec } from '../protocol/validate';
-import { isRight } from 'fp-ts/lib/Either';
 
 /** A notice that messages of a channel were lost and cannot be replayed: refetch what you need. */
 export interface GapNotice {
@@ -226,7 +225,7 @@ export class ChannelRegistry {
     const data = frame.data;
     if (entry.asIs && entry.codec.is(data)) return entry.emit(data);
     const decoded = entry.codec.decode(data);
-    if (isRight(decoded)) entry.emit(decoded.right);
+    if (decoded._tag === 'Right') entry.emit(decoded.right);
     else this.io.onDecodeError(new DecodeError(`message of channel "${entry.channel}": ${formatErrors(decoded.left)}`, frame.data));
   }
 }

@@ -34,6 +34,9 @@ export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
 /** The base class of every error rxwire creates. */
 export class RxwireError extends Error {
+  /** Always `'RxwireError'`, also in minified builds. */
+  override readonly name: string = 'RxwireError';
+
   /** A stable string to match on, see {@link ErrorKind}. */
   readonly kind: ErrorKind;
 
@@ -45,7 +48,6 @@ export class RxwireError extends Error {
   constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.kind = kind;
-    this.name = new.target.name;
   }
 }
 
@@ -54,6 +56,9 @@ export class RxwireError extends Error {
  * the network failed (code 1006). `reconnect` decides from `code` whether to retry.
  */
 export class ConnectionClosedError extends RxwireError {
+  /** Always `'ConnectionClosedError'`, also in minified builds. */
+  override readonly name: string = 'ConnectionClosedError';
+
   /**
    * @param code - the close code (1006 when the connection was lost without a close frame).
    * @param reason - the close reason the server gave, if any.
@@ -70,6 +75,9 @@ export class ConnectionClosedError extends RxwireError {
 
 /** Nothing arrived from the server within the heartbeat's `interval + timeout`. */
 export class HeartbeatTimeoutError extends RxwireError {
+  /** Always `'HeartbeatTimeoutError'`, also in minified builds. */
+  override readonly name: string = 'HeartbeatTimeoutError';
+
   /** @param silenceMs - how long the connection had been silent, in milliseconds. */
   constructor(readonly silenceMs: number) {
     super(ErrorKind.HeartbeatTimeout, `no message from the server for ${silenceMs} ms`);
@@ -78,6 +86,9 @@ export class HeartbeatTimeoutError extends RxwireError {
 
 /** An inbound frame could not be decoded; the frame is dropped, the connection stays up. */
 export class DecodeError extends RxwireError {
+  /** Always `'DecodeError'`, also in minified builds. */
+  override readonly name: string = 'DecodeError';
+
   /**
    * @param reason - why decoding failed (for codec failures, the path to the bad value).
    * @param data - the frame as received (truncated to 1 KiB of text).
@@ -97,6 +108,9 @@ export type DropReason = 'drop-oldest' | 'drop-newest' | 'unsubscribed';
 
 /** An outbound message was dropped instead of being sent; it carries the message. */
 export class MessageDroppedError<T = unknown> extends RxwireError {
+  /** Always `'MessageDroppedError'`, also in minified builds. */
+  override readonly name: string = 'MessageDroppedError';
+
   /**
    * @param dropped - the message that was not sent.
    * @param reason - which policy dropped it.
@@ -114,6 +128,9 @@ export class MessageDroppedError<T = unknown> extends RxwireError {
  * message that was refused and the messages still queued, so nothing is lost unseen.
  */
 export class QueueOverflowError<T = unknown> extends RxwireError {
+  /** Always `'QueueOverflowError'`, also in minified builds. */
+  override readonly name: string = 'QueueOverflowError';
+
   /**
    * @param rejected - the message that did not fit.
    * @param queued - the messages that were queued when the overflow happened, oldest first.
@@ -130,6 +147,9 @@ export class QueueOverflowError<T = unknown> extends RxwireError {
 
 /** The options given to a function were contradictory or invalid. */
 export class InvalidOptionsError extends RxwireError {
+  /** Always `'InvalidOptionsError'`, also in minified builds. */
+  override readonly name: string = 'InvalidOptionsError';
+
   /** @param message - what is wrong and how to fix it. */
   constructor(message: string) {
     super(ErrorKind.InvalidOptions, message);
@@ -138,6 +158,9 @@ export class InvalidOptionsError extends RxwireError {
 
 /** The client was closed with `close()`; it cannot be used any more. */
 export class ClientClosedError extends RxwireError {
+  /** Always `'ClientClosedError'`, also in minified builds. */
+  override readonly name: string = 'ClientClosedError';
+
   constructor() {
     super(ErrorKind.ClientClosed, 'the client is closed');
   }
@@ -148,6 +171,9 @@ export class ClientClosedError extends RxwireError {
  * before anything goes on the wire.
  */
 export class ValidationError extends RxwireError {
+  /** Always `'ValidationError'`, also in minified builds. */
+  override readonly name: string = 'ValidationError';
+
   /**
    * @param what - what was being validated, e.g. `params of channel "device"`.
    * @param reason - the path-level reason from the codec.
@@ -162,6 +188,9 @@ export class ValidationError extends RxwireError {
 
 /** The server refused a subscription (or ended it with an error). Only that channel is affected. */
 export class SubscriptionError extends RxwireError {
+  /** Always `'SubscriptionError'`, also in minified builds. */
+  override readonly name: string = 'SubscriptionError';
+
   /**
    * @param channel - the channel's name.
    * @param params - the channel's parameters.
@@ -180,6 +209,9 @@ export class SubscriptionError extends RxwireError {
 
 /** A request got no reply within its timeout. A reply arriving later is dropped and counted. */
 export class RequestTimeoutError extends RxwireError {
+  /** Always `'RequestTimeoutError'`, also in minified builds. */
+  override readonly name: string = 'RequestTimeoutError';
+
   /**
    * @param request - the request's name.
    * @param timeout - the timeout in milliseconds.
@@ -194,6 +226,9 @@ export class RequestTimeoutError extends RxwireError {
 
 /** The server answered a request with an error. */
 export class RemoteError<D = unknown> extends RxwireError {
+  /** Always `'RemoteError'`, also in minified builds. */
+  override readonly name: string = 'RemoteError';
+
   /**
    * @param request - the request's name.
    * @param code - the server's machine-readable code.
@@ -212,6 +247,9 @@ export class RemoteError<D = unknown> extends RxwireError {
 
 /** A circuit breaker is open (or half-open with its trial under way): the call was not made. */
 export class CircuitOpenError extends RxwireError {
+  /** Always `'CircuitOpenError'`, also in minified builds. */
+  override readonly name: string = 'CircuitOpenError';
+
   /** @param state - the breaker's state when it refused the call. */
   constructor(readonly state: 'open' | 'half-open') {
     super(ErrorKind.CircuitOpen, `the circuit is ${state}: the call was not made`);

@@ -1,5 +1,4 @@
 import type * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either';
 
 /** The result of checking a value against a codec: the decoded value or the path-level reasons. */
 export type Checked<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly reason: string };
@@ -86,7 +85,9 @@ export function passesAsIs(codec: t.Mixed, value: unknown): boolean {
 /** Decodes `value` with `codec`, returning the value or the path-level reason. */
 export function check<C extends t.Mixed>(codec: C, value: unknown): Checked<t.TypeOf<C>> {
   const result = codec.decode(value);
-  return isLeft(result) ? { ok: false, reason: formatErrors(result.left) } : { ok: true, value: result.right };
+  // A `_tag` check rather than fp-ts's `isLeft`: the runtime never imports fp-ts (its
+  // CommonJS build cannot be tree-shaken and its deep paths do not resolve in Node ESM).
+  return result._tag === 'Left' ? { ok: false, reason: formatErrors(result.left) } : { ok: true, value: result.right };
 }
 
 /** {@link check} for a value parsed from JSON: plain codecs are checked with `is` first (see {@link passesAsIs}). */
