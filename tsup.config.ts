@@ -6,7 +6,10 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
-  target: 'es2020',
+  // Shared chunks in both formats, so that each class exists once per format: an error
+  // thrown by rxwire/server's code is `instanceof` the class imported from rxwire.
+  splitting: true,
+  target: 'es2022',
   // rxjs is a peer dependency; ws is only ever passed in by the user (WebSocketCtor).
   external: ['rxjs', 'rxjs/testing', 'rxjs/webSocket', 'ws', 'io-ts', 'fp-ts', 'ioredis'],
 });

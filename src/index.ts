@@ -1,3 +1,22 @@
+/**
+ * The client, in browsers and in Node: {@link createClient} makes one WebSocket
+ * endpoint a set of typed Observables (`channel()`, `event()`, `request()`, `state$`,
+ * `errors$`, `stats$`) that reconnect, heartbeat, resubscribe and queue what is sent
+ * offline.
+ *
+ * The same entry point holds what the client is made of, for your own pipelines:
+ * the protocol definition ({@link defineProtocol}, io-ts codecs shared with the
+ * server), the wire adapter ({@link jsonEnvelope}), the close-code table
+ * ({@link CloseCode}, {@link isRetryableClose}), the error classes (match on their
+ * `kind`, see {@link ErrorKind}) and the operators: {@link reconnect},
+ * {@link heartbeat}, {@link queueWhileOffline}, {@link route}, {@link retryWithBackoff}
+ * and {@link createCircuitBreaker}.
+ *
+ * It never imports `ws` or anything from Node, so it bundles for the browser.
+ *
+ * @packageDocumentation
+ * @module rxwire
+ */
 export { createClient } from './client/createClient';
 export type {
   AuthOptions,
@@ -35,7 +54,7 @@ export {
   RemoteError,
   CircuitOpenError,
 } from './protocol/errors';
-export type { DropReason } from './protocol/errors';
+export type { ClientError, DropReason } from './protocol/errors';
 export { route } from './operators/route';
 export type { RouteTarget } from './operators/route';
 export { defineProtocol } from './protocol/defineProtocol';

@@ -22,7 +22,7 @@ import {
 import { reconnect } from '../operators/reconnect';
 import { route } from '../operators/route';
 import { CloseCode, closeCodeOf } from '../protocol/closeCodes';
-import { ClientClosedError, DecodeError, InvalidOptionsError, ValidationError } from '../protocol/errors';
+import { ClientClosedError, DecodeError, InvalidOptionsError, ValidationError, toClientError, type ClientError } from '../protocol/errors';
 import type { Inbound } from '../protocol/adapter';
 import { jsonEnvelope } from '../protocol/jsonEnvelope';
 import type { EmptyProtocol, Protocol } from '../protocol/defineProtocol';
@@ -86,7 +86,7 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
   }
 
   const state = new BehaviorSubject<ConnectionState>(IDLE);
-  const errors = new Subject<unknown>();
+  const errors = new Subject<ClientError>();
   const gaps = new Subject<GapNotice>();
   const closed = new ReplaySubject<void>(1);
   const open = new BehaviorSubject<boolean>(false);
@@ -238,7 +238,7 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
           onRetry: (info) => {
             attempt = info.attempt;
             refresh = info.refreshCredentials;
-            errors.next(info.error);
+            errors.next(toClientError(info.error));
             setState({ status: 'reconnecting', attempt: info.attempt, delay: info.delay, code: info.code, error: info.error });
             requests.onClose();
           },

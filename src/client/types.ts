@@ -14,6 +14,7 @@ import type {
   RequestPayload,
   ResponseOf,
 } from '../protocol/defineProtocol';
+import type { ClientError } from '../protocol/errors';
 import type { GapNotice } from './channels';
 
 /**
@@ -324,9 +325,10 @@ export interface Client<P extends Protocol = EmptyProtocol> {
   readonly messages$: Observable<unknown>;
   /**
    * Every error that did not end the client: failed connection attempts, frames that
-   * could not be decoded, dropped outbound messages. Completes on `close()`.
+   * could not be decoded, dropped outbound messages. Each is one of the
+   * {@link ClientError} classes, narrowable on `kind`. Completes on `close()`.
    */
-  readonly errors$: Observable<unknown>;
+  readonly errors$: Observable<ClientError>;
   /** The client's counters: emitted at once, then at most every `statsInterval` while they change. */
   readonly stats$: Observable<ClientStats>;
   /**

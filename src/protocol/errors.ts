@@ -32,20 +32,23 @@ export const ErrorKind = {
 /** One of the strings in {@link ErrorKind}. */
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
-/** The base class of every error rxwire creates. */
-export class RxwireError extends Error {
+/**
+ * The base class of every error rxwire creates. `K` is the literal kind of a subclass,
+ * so a union of error classes narrows on `error.kind`.
+ */
+export class RxwireError<K extends ErrorKind = ErrorKind> extends Error {
   /** Always `'RxwireError'`, also in minified builds. */
   override readonly name: string = 'RxwireError';
 
   /** A stable string to match on, see {@link ErrorKind}. */
-  readonly kind: ErrorKind;
+  readonly kind: K;
 
   /**
    * @param kind - the stable kind of the error.
    * @param message - a human-readable explanation.
    * @param options - the underlying `cause`, if any.
    */
-  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+  constructor(kind: K, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.kind = kind;
   }
@@ -55,7 +58,7 @@ export class RxwireError extends Error {
  * The connection ended without the user asking for it: the server closed it, or
  * the network failed (code 1006). `reconnect` decides from `code` whether to retry.
  */
-export class ConnectionClosedError extends RxwireError {
+export class ConnectionClosedError extends RxwireError<typeof ErrorKind.ConnectionClosed> {
   /** Always `'ConnectionClosedError'`, also in minified builds. */
   override readonly name: string = 'ConnectionClosedError';
 
@@ -74,7 +77,7 @@ export class ConnectionClosedError extends RxwireError {
 }
 
 /** Nothing arrived from the server within the heartbeat's `interval + timeout`. */
-export class HeartbeatTimeoutError extends RxwireError {
+export class HeartbeatTimeoutError extends RxwireError<typeof ErrorKind.HeartbeatTimeout> {
   /** Always `'HeartbeatTimeoutError'`, also in minified builds. */
   override readonly name: string = 'HeartbeatTimeoutError';
 
@@ -85,7 +88,7 @@ export class HeartbeatTimeoutError extends RxwireError {
 }
 
 /** An inbound frame could not be decoded; the frame is dropped, the connection stays up. */
-export class DecodeError extends RxwireError {
+export class DecodeError extends RxwireError<typeof ErrorKind.DecodeFailed> {
   /** Always `'DecodeError'`, also in minified builds. */
   override readonly name: string = 'DecodeError';
 
@@ -107,7 +110,7 @@ export class DecodeError extends RxwireError {
 export type DropReason = 'drop-oldest' | 'drop-newest' | 'unsubscribed';
 
 /** An outbound message was dropped instead of being sent; it carries the message. */
-export class MessageDroppedError<T = unknown> extends RxwireError {
+export class MessageDroppedError<T = unknown> extends RxwireError<typeof ErrorKind.MessageDropped> {
   /** Always `'MessageDroppedError'`, also in minified builds. */
   override readonly name: string = 'MessageDroppedError';
 
@@ -127,7 +130,7 @@ export class MessageDroppedError<T = unknown> extends RxwireError {
  * The offline queue was full and its overflow policy is `'error'`. Carries the
  * message that was refused and the messages still queued, so nothing is lost unseen.
  */
-export class QueueOverflowError<T = unknown> extends RxwireError {
+export class QueueOverflowError<T = unknown> extends RxwireError<typeof ErrorKind.QueueOverflow> {
   /** Always `'QueueOverflowError'`, also in minified builds. */
   override readonly name: string = 'QueueOverflowError';
 
@@ -146,7 +149,7 @@ export class QueueOverflowError<T = unknown> extends RxwireError {
 }
 
 /** The options given to a function were contradictory or invalid. */
-export class InvalidOptionsError extends RxwireError {
+export class InvalidOptionsError extends RxwireError<typeof ErrorKind.InvalidOptions> {
   /** Always `'InvalidOptionsError'`, also in minified builds. */
   override readonly name: string = 'InvalidOptionsError';
 
@@ -157,7 +160,7 @@ export class InvalidOptionsError extends RxwireError {
 }
 
 /** The client was closed with `close()`; it cannot be used any more. */
-export class ClientClosedError extends RxwireError {
+export class ClientClosedError extends RxwireError<typeof ErrorKind.ClientClosed> {
   /** Always `'ClientClosedError'`, also in minified builds. */
   override readonly name: string = 'ClientClosedError';
 
@@ -170,7 +173,7 @@ export class ClientClosedError extends RxwireError {
  * An outbound value (channel params, request payload) failed its codec. It is raised
  * before anything goes on the wire.
  */
-export class ValidationError extends RxwireError {
+export class ValidationError extends RxwireError<typeof ErrorKind.ValidationFailed> {
   /** Always `'ValidationError'`, also in minified builds. */
   override readonly name: string = 'ValidationError';
 
@@ -187,7 +190,7 @@ export class ValidationError extends RxwireError {
 }
 
 /** The server refused a subscription (or ended it with an error). Only that channel is affected. */
-export class SubscriptionError extends RxwireError {
+export class SubscriptionError extends RxwireError<typeof ErrorKind.SubscriptionFailed> {
   /** Always `'SubscriptionError'`, also in minified builds. */
   override readonly name: string = 'SubscriptionError';
 
@@ -208,7 +211,7 @@ export class SubscriptionError extends RxwireError {
 }
 
 /** A request got no reply within its timeout. A reply arriving later is dropped and counted. */
-export class RequestTimeoutError extends RxwireError {
+export class RequestTimeoutError extends RxwireError<typeof ErrorKind.RequestTimeout> {
   /** Always `'RequestTimeoutError'`, also in minified builds. */
   override readonly name: string = 'RequestTimeoutError';
 
@@ -225,7 +228,7 @@ export class RequestTimeoutError extends RxwireError {
 }
 
 /** The server answered a request with an error. */
-export class RemoteError<D = unknown> extends RxwireError {
+export class RemoteError<D = unknown> extends RxwireError<typeof ErrorKind.RemoteError> {
   /** Always `'RemoteError'`, also in minified builds. */
   override readonly name: string = 'RemoteError';
 
@@ -246,7 +249,7 @@ export class RemoteError<D = unknown> extends RxwireError {
 }
 
 /** A circuit breaker is open (or half-open with its trial under way): the call was not made. */
-export class CircuitOpenError extends RxwireError {
+export class CircuitOpenError extends RxwireError<typeof ErrorKind.CircuitOpen> {
   /** Always `'CircuitOpenError'`, also in minified builds. */
   override readonly name: string = 'CircuitOpenError';
 
@@ -254,4 +257,42 @@ export class CircuitOpenError extends RxwireError {
   constructor(readonly state: 'open' | 'half-open') {
     super(ErrorKind.CircuitOpen, `the circuit is ${state}: the call was not made`);
   }
+}
+
+/**
+ * What a client reports on `errors$`: every error that did not end the client. Narrow it
+ * on `kind`:
+ *
+ * ```ts
+ * client.errors$.subscribe((error) => {
+ *   if (error.kind === 'CONNECTION_CLOSED') console.warn('dropped with', error.code);
+ *   else if (error.kind === 'DECODE_FAILED') console.warn('bad frame:', error.reason);
+ * });
+ * ```
+ */
+export type ClientError =
+  | ConnectionClosedError
+  | HeartbeatTimeoutError
+  | DecodeError
+  | MessageDroppedError
+  | QueueOverflowError;
+
+/**
+ * `error` if it is one of the {@link ClientError} classes; otherwise a
+ * {@link ConnectionClosedError} (code 1006, abnormal closure) with `error` as its
+ * `cause`, e.g. a token function that failed during a connection attempt.
+ * @internal
+ */
+export function toClientError(error: unknown): ClientError {
+  if (
+    error instanceof ConnectionClosedError ||
+    error instanceof HeartbeatTimeoutError ||
+    error instanceof DecodeError ||
+    error instanceof MessageDroppedError ||
+    error instanceof QueueOverflowError
+  ) {
+    return error;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new ConnectionClosedError(1006, message, error);
 }
