@@ -30,6 +30,17 @@ export const BUDGETS = {
 } as const;
 
 /**
+ * Today's ceilings where a budget is not met yet: the size test fails above these, so
+ * the client cannot grow while the budget is out of reach (docs/benchmarks.md says what
+ * meeting it would take). Lower them as the client shrinks; remove one once its budget
+ * is met.
+ */
+export const CEILINGS: Partial<Record<keyof typeof BUDGETS, number>> = {
+  everything: 20_400,
+  own: 9_100,
+};
+
+/**
  * Bundles `entry` for the browser (ESM, minified), resolving packages from `nodePaths`
  * first, and returns its size.
  */
@@ -63,19 +74,32 @@ async function main(): Promise<void> {
   const root = resolve(here, '..');
   // rxwire as built by `npm run build` (the same files the tarball ships).
   const alias = { rxwire: join(root, 'dist/index.js') };
-  const rows: Array<[string, string, Size]> = [
-    ['rxwire (createClient, defineProtocol, one channel)', 'rxjs, io-ts, fp-ts', await measure(join(here, 'size/rxwire.js'), { alias })],
-    ['rxwire, its own share', 'none (rxjs, io-ts external)', await measure(join(here, 'size/rxwire.js'), { alias, external: ['rxjs', 'io-ts', 'fp-ts'] })],
-    ['RxJS `webSocket` alone (one multiplexed channel)', 'rxjs', await measure(join(here, 'size/rxjs-websocket.js'))],
-    ['socket.io-client', 'engine.io-client, …', await measure(join(here, 'size/socketio.js'))],
-    ['graphql-ws', '—', await measure(join(here, 'size/graphql-ws.js'))],
-    ['centrifuge', 'protobufjs? (json build used)', await measure(join(here, 'size/centrifuge.js'))],
-    ['partysocket', '—', await measure(join(here, 'size/partysocket.js'))],
-    ['@stomp/rx-stomp', 'rxjs, @stomp/stompjs', await measure(join(here, 'size/rx-stomp.js'))],
-  ];
-  console.log('| client | bundled with it | minified | min + gzip |');
+  const external = ['rxjs', 'rxjs/webSocket', 'io-ts', 'fp-ts'];
+  const everything = await measure(join(here, 'size-entries/rxwire.js'), { alias });
+  const own = await measure(join(here, 'size-entries/rxwire.js'), { alias, external });
+  const reconnectAlone = await measure(join(here, 'size-entries/reconnect.js'), { alias, external });
+  const verdict = (size: Size, budget: number): string => `${kb(budget)}: ${size.gzipped <= budget ? 'met' : `not met (${kb(size.gzipped - budget)} over)`}`;
+  console.log('| rxwire | minified | min + gzip | budget |');
   console.log('|---|---|---|---|');
-  for (const [name, bundled, size] of rows) console.log(`| ${name} | ${bundled} | ${kb(size.minified)} | ${kb(size.gzipped)} |`);
+  console.log(`| browser client, everything bundled (rxwire + rxjs + io-ts) | ${kb(everything.minified)} | ${kb(everything.gzipped)} | ${verdict(everything, BUDGETS.everything)} |`);
+  console.log(`| browser client, rxwire's own share (rxjs, io-ts external) | ${kb(own.minified)} | ${kb(own.gzipped)} | ${verdict(own, BUDGETS.own)} |`);
+  console.log(`| \`reconnect\` alone, over the RxJS it uses | ${kb(reconnectAlone.minified)} | ${kb(reconnectAlone.gzipped)} | ${verdict(reconnectAlone, BUDGETS.reconnect)} |`);
+  console.log();
+  const peers: Array<[string, string]> = [
+    ['RxJS `webSocket` alone (one multiplexed channel, no reconnection)', 'rxjs-websocket.js'],
+    ['socket.io-client', 'socketio.js'],
+    ['graphql-ws', 'graphql-ws.js'],
+    ['centrifuge', 'centrifuge.js'],
+    ['partysocket', 'partysocket.js'],
+    ['@stomp/rx-stomp (with rxjs and @stomp/stompjs)', 'rx-stomp.js'],
+  ];
+  console.log('| client, everything bundled | minified | min + gzip |');
+  console.log('|---|---|---|');
+  console.log(`| rxwire (createClient, defineProtocol, one channel; with rxjs and io-ts) | ${kb(everything.minified)} | ${kb(everything.gzipped)} |`);
+  for (const [name, file] of peers) {
+    const size = await measure(join(here, 'size-entries', file));
+    console.log(`| ${name} | ${kb(size.minified)} | ${kb(size.gzipped)} |`);
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
