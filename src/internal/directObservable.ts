@@ -13,7 +13,7 @@ export interface Sink<T> {
  * surfaces from `run()` in virtual time, as RxJS's own reports do, not as a stray
  * exception after the test.
  */
-function reportUnhandled(error: unknown): void {
+export function reportUnhandled(error: unknown): void {
   asyncScheduler.schedule(() => {
     const { onUnhandledError } = config;
     if (onUnhandledError) onUnhandledError(error);
@@ -117,7 +117,13 @@ export class DirectObservable<T> extends Observable<T> {
       return (Observable.prototype.subscribe as (...args: unknown[]) => Subscription).call(this, observerOrNext, ...rest);
     }
     const sink = new DirectSink<T>(observerOrNext);
-    sink.add(this.attach(sink));
+    try {
+      sink.add(this.attach(sink));
+    } catch (error) {
+      // As Observable does when its subscribe function throws: the subscriber is errored
+      // (or the error reported, without an error callback) and the subscription comes back closed.
+      sink.error(error);
+    }
     return sink;
   }
 }

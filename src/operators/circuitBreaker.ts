@@ -49,7 +49,7 @@ export interface CircuitBreaker {
  * @example
  * ```ts
  * const breaker = createCircuitBreaker({ failureThreshold: 3, resetTimeout: 10_000 });
- * client.request('quote', { symbol }).pipe(breaker.protect(), retryWithBackoff({ maxAttempts: 2 }));
+ * client.request('setTarget', { id: 'oven-1', target: 180 }).pipe(breaker.protect(), retryWithBackoff({ maxAttempts: 2 }));
  * ```
  */
 export function createCircuitBreaker(config: CircuitBreakerConfig = {}): CircuitBreaker {
@@ -95,7 +95,14 @@ export function createCircuitBreaker(config: CircuitBreakerConfig = {}): Circuit
             next: (value) => subscriber.next(value),
             error: (error: unknown) => {
               settle();
-              failed(error);
+              try {
+                failed(error);
+              } catch (thrown) {
+                // A throwing isFailure decides nothing (as an abandoned trial); like a callback of
+                // RxJS's own operators, what it threw goes down the error channel.
+                subscriber.error(thrown);
+                return;
+              }
               subscriber.error(error);
             },
             complete: () => {

@@ -82,7 +82,13 @@ export function heartbeat<T>(config: HeartbeatConfig<T>): MonoTypeOperatorFuncti
           // A server that never answers pings must not grow this list forever.
           if (pending.length >= MAX_PENDING_PINGS) pending.shift();
           pending.push(scheduler.now());
-          send();
+          try {
+            send();
+          } catch (error) {
+            // Thrown out of a scheduled action it would be uncaught; like a callback of RxJS's own operators, it errors the output.
+            subscriber.error(error);
+            return;
+          }
           this.schedule(undefined, interval);
         }, interval),
       );
@@ -90,13 +96,20 @@ export function heartbeat<T>(config: HeartbeatConfig<T>): MonoTypeOperatorFuncti
       subscriber.add(
         source.subscribe({
           next: (value) => {
+            // A synchronous source goes on emitting after an error until its subscribe returns.
+            if (subscriber.closed) return;
             lastSeen = scheduler.now();
-            if (isPong?.(value)) {
-              const sentAt = pending.shift();
-              if (sentAt !== undefined) onRoundTrip?.(lastSeen - sentAt);
-              return;
+            // As RxJS's own operators: a throwing isPong or onRoundTrip errors the output, which tears down the source.
+            try {
+              if (isPong?.(value)) {
+                const sentAt = pending.shift();
+                if (sentAt !== undefined) onRoundTrip?.(lastSeen - sentAt);
+                return;
+              }
+              subscriber.next(value);
+            } catch (error) {
+              subscriber.error(error);
             }
-            subscriber.next(value);
           },
           error: (err) => subscriber.error(err),
           complete: () => subscriber.complete(),

@@ -1,4 +1,5 @@
 import { MonoTypeOperatorFunction, Observable } from 'rxjs';
+import { reportUnhandled } from '../internal/directObservable';
 import { MessageDroppedError, QueueOverflowError } from '../protocol/errors';
 
 /** What {@link queueWhileOffline} does with a message that does not fit in a full queue. */
@@ -87,11 +88,17 @@ export function queueWhileOffline<T>(config: QueueWhileOfflineConfig<T>): MonoTy
         }
       };
 
+      // As RxJS's own operators: a throwing canSend or onDrop errors the output, which
+      // tears down the source and open$.
       subscriber.add(
         open$.subscribe({
           next: (isOpen) => {
-            open = isOpen;
-            flush();
+            try {
+              open = isOpen;
+              flush();
+            } catch (error) {
+              subscriber.error(error);
+            }
           },
           error: (err) => subscriber.error(err),
         }),
@@ -100,22 +107,42 @@ export function queueWhileOffline<T>(config: QueueWhileOfflineConfig<T>): MonoTy
       subscriber.add(
         source.subscribe({
           next: (value) => {
-            if (open && queue.length === 0 && canSend()) subscriber.next(value);
-            else {
-              open = false;
-              hold(value);
+            // A synchronous source goes on emitting after an error until its subscribe returns.
+            if (subscriber.closed) return;
+            try {
+              // While open, held messages are there only during a flush (this value was sent
+              // from inside a downstream handler): the flush delivers it after them.
+              if (!open || queue.length > 0) hold(value);
+              else if (canSend()) subscriber.next(value);
+              else {
+                open = false;
+                hold(value);
+              }
+            } catch (error) {
+              subscriber.error(error);
             }
           },
           error: (err) => subscriber.error(err),
           complete: () => {
-            sourceDone = true;
-            flush();
+            try {
+              sourceDone = true;
+              flush();
+            } catch (error) {
+              subscriber.error(error);
+            }
           },
         }),
       );
 
       return () => {
-        for (const value of queue.splice(0)) onDrop?.(new MessageDroppedError(value, 'unsubscribed'));
+        for (const value of queue.splice(0)) {
+          try {
+            onDrop?.(new MessageDroppedError(value, 'unsubscribed'));
+          } catch (error) {
+            // No error channel is left, and the next held message must still be reported.
+            reportUnhandled(error);
+          }
+        }
       };
     });
 }

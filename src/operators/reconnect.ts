@@ -105,6 +105,13 @@ export interface ReconnectConfig {
 /**
  * The delay bound of retry number `attempt` (1-based): `initialDelay * multiplier^(attempt-1)`,
  * capped at `maxDelay`. With full jitter the actual delay is `random() * bound`.
+ *
+ * @example
+ * ```ts
+ * backoffDelay(3, { jitter: 'none' }); // 4000: 1000 × 2²
+ * backoffDelay(3, { random: () => 0.5 }); // 2000: full jitter, halfway to the bound
+ * backoffDelay(10, { jitter: 'none' }); // 30000: capped at maxDelay
+ * ```
  */
 export function backoffDelay(
   attempt: number,

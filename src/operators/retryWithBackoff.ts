@@ -32,7 +32,17 @@ export interface ExponentialBackoffOptions {
   random?: () => number;
 }
 
-/** Exponential backoff, capped, with full jitter by default. */
+/**
+ * Exponential backoff, capped, with full jitter by default: the delay before retry
+ * `attempt` is `min(maxDelay, initialDelay × multiplier^(attempt−1))`, or a random time
+ * up to it.
+ *
+ * @example
+ * ```ts
+ * const delay = exponentialBackoff({ initialDelay: 100, maxDelay: 1000, jitter: 'none' });
+ * [1, 2, 3, 4, 5].map(delay); // [100, 200, 400, 800, 1000]
+ * ```
+ */
 export function exponentialBackoff(options: ExponentialBackoffOptions = {}): BackoffStrategy {
   const { initialDelay = 200, multiplier = 2, maxDelay = 10_000, jitter = 'full', random = Math.random } = options;
   return (attempt) => {
@@ -60,7 +70,15 @@ export interface LinearBackoffOptions {
   maxDelay?: number;
 }
 
-/** Linear backoff: `delay`, `delay + increment`, `delay + 2 × increment`, … capped at `maxDelay`. */
+/**
+ * Linear backoff: `delay`, `delay + increment`, `delay + 2 × increment`, … capped at `maxDelay`.
+ *
+ * @example
+ * ```ts
+ * const delay = linearBackoff({ delay: 200, increment: 300, maxDelay: 1000 });
+ * [1, 2, 3, 4].map(delay); // [200, 500, 800, 1000]
+ * ```
+ */
 export function linearBackoff(options: LinearBackoffOptions = {}): BackoffStrategy {
   const { delay = 500, increment = 500, maxDelay = 10_000 } = options;
   return (attempt) => Math.min(maxDelay, delay + increment * (attempt - 1));

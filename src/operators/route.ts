@@ -29,10 +29,17 @@ export function route<T, K>(keyOf: (value: T) => K | undefined, routes: Readonly
     new Observable<T>((subscriber) =>
       source.subscribe({
         next: (value) => {
-          const key = keyOf(value);
-          const target = key === undefined ? undefined : routes.get(key);
-          if (target) target.next(value);
-          else subscriber.next(value);
+          // A synchronous source goes on emitting after an error until its subscribe returns.
+          if (subscriber.closed) return;
+          // As RxJS's own operators: a throwing keyOf or target errors the output, which tears down the source.
+          try {
+            const key = keyOf(value);
+            const target = key === undefined ? undefined : routes.get(key);
+            if (target) target.next(value);
+            else subscriber.next(value);
+          } catch (error) {
+            subscriber.error(error);
+          }
         },
         error: (error) => subscriber.error(error),
         complete: () => subscriber.complete(),

@@ -84,6 +84,35 @@ describe('DirectObservable', () => {
     expect(unhandled.map((e) => (e as Error).message)).toEqual(['lost']);
   });
 
+  it('errors the observer when attach throws, and returns a closed subscription', () => {
+    const bug = new Error('attach bug');
+    const registered = new Set<Sink<number>>();
+    const observable = new DirectObservable<number>((sink) => {
+      registered.add(sink);
+      throw bug;
+    });
+    const errors: unknown[] = [];
+    let subscription: Subscription | undefined;
+    expect(() => (subscription = observable.subscribe({ error: (e) => errors.push(e) }))).not.toThrow();
+    expect(errors).toEqual([bug]);
+    expect(subscription!.closed).toBe(true);
+    expect([...registered][0]!.constructor.name).toBe('DirectSink');
+  });
+
+  it('reports a throw in attach through config.onUnhandledError when there is no error callback', () => {
+    config.onUnhandledError = (e) => unhandled.push(e);
+    const bug = new Error('attach bug');
+    const observable = new DirectObservable<number>(() => {
+      throw bug;
+    });
+    testScheduler().run(() => {
+      const subscription = observable.subscribe(() => undefined);
+      expect(subscription.closed).toBe(true);
+      expect(unhandled).toEqual([]); // reported asynchronously, as RxJS does
+    });
+    expect(unhandled).toEqual([bug]);
+  });
+
   it('tears down at once a source that completes while being subscribed', () => {
     let torn = false;
     const done: string[] = [];

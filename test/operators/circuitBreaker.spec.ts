@@ -30,6 +30,22 @@ describe('createCircuitBreaker', () => {
     expect(outcomes).toEqual(['refused while half-open', 'trial ok at 17']);
   });
 
+  it('errors the call with what isFailure throws, unsubscribed, and counts nothing', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const bug = new Error('isFailure bug');
+      const breaker = createCircuitBreaker({
+        failureThreshold: 1,
+        isFailure: () => {
+          throw bug;
+        },
+      });
+      const call = cold('-#');
+      expectObservable(call.pipe(breaker.protect())).toBe('-#', undefined, bug);
+      expectSubscriptions(call.subscriptions).toBe('^!');
+      expectObservable(breaker.state$).toBe('c', { c: 'closed' });
+    });
+  });
+
   it('reopens when the trial fails, and ignores errors isFailure does not count', () => {
     const states: CircuitState[] = [];
     testScheduler().run(({ cold }) => {

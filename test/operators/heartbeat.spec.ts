@@ -57,6 +57,54 @@ describe('heartbeat', () => {
     expect(rtts).toEqual([3, 10]);
   });
 
+  it('errors the output and unsubscribes the source when isPong throws', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const bug = new Error('isPong bug');
+      const source = cold('--a-p-a', { a: 'msg', p: 'pong' });
+      const isPong = (v: string): boolean => {
+        if (v === 'pong') throw bug;
+        return false;
+      };
+      expectObservable(source.pipe(heartbeat({ interval: 100, timeout: 100, send: () => undefined, isPong }))).toBe('--a-#', { a: 'msg' }, bug);
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('errors the output, unsubscribes the source and pings no more when send throws', () => {
+    let pings = 0;
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const bug = new Error('send bug');
+      const source = cold('-a-----a', { a: 'msg' });
+      const send = () => {
+        pings += 1;
+        throw bug;
+      };
+      expectObservable(source.pipe(heartbeat({ interval: 3, timeout: 100, send }))).toBe('-a-#', { a: 'msg' }, bug);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+    expect(pings).toBe(1);
+  });
+
+  it('errors the output and unsubscribes the source when onRoundTrip throws', () => {
+    testScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
+      const bug = new Error('onRoundTrip bug');
+      const source = hot('-m-p-m', { m: 'msg', p: 'pong' });
+      const result = source.pipe(
+        heartbeat<string>({
+          interval: 2,
+          timeout: 100,
+          send: () => undefined,
+          isPong: (v) => v === 'pong',
+          onRoundTrip: () => {
+            throw bug;
+          },
+        }),
+      );
+      expectObservable(result).toBe('-m-#', { m: 'msg' }, bug);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
   it('passes errors and completion through and stops pinging after them', () => {
     let pings = 0;
     testScheduler().run(({ cold, expectObservable }) => {

@@ -1,10 +1,14 @@
-import { asyncScheduler } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { Subject, asyncScheduler, config, tap } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
 import { queueWhileOffline } from '../../src/operators/queueWhileOffline';
 import { MessageDroppedError, QueueOverflowError } from '../../src/protocol/errors';
 import { testScheduler } from '../support/marbles';
 
 const bools = { t: true, f: false };
+
+afterEach(() => {
+  config.onUnhandledError = null;
+});
 
 describe('queueWhileOffline', () => {
   it('passes messages while open, holds them while closed and flushes them in order on open', () => {
@@ -64,6 +68,89 @@ describe('queueWhileOffline', () => {
       const result = hot('-a-b-c').pipe(queueWhileOffline({ open$, canSend: () => writable }));
       expectObservable(result).toBe('-a----(bc)');
     });
+  });
+
+  it('delivers a value sent during its own flush right after the held ones, without waiting for another open', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const open$ = hot('f---t', bools);
+      const input = new Subject<string>();
+      hot('-ab').subscribe((v) => input.next(v));
+      // A downstream handler that sends again while the held messages are being flushed.
+      const result = input.pipe(
+        queueWhileOffline({ open$ }),
+        tap((v) => {
+          if (v === 'a') input.next('c');
+        }),
+      );
+      expectObservable(result).toBe('----(abc)');
+    });
+  });
+
+  it('errors the output and unsubscribes the source and open$ when canSend throws on a message', () => {
+    let broken = false;
+    testScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const bug = new Error('canSend bug');
+      asyncScheduler.schedule(() => (broken = true), 2);
+      const open$ = hot('t', bools);
+      const source = cold('-a-b-c');
+      const canSend = () => {
+        if (broken) throw bug;
+        return true;
+      };
+      expectObservable(source.pipe(queueWhileOffline({ open$, canSend }))).toBe('-a-#', undefined, bug);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectSubscriptions(open$.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('errors the output and unsubscribes the source when canSend throws during a flush', () => {
+    testScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
+      const bug = new Error('canSend bug');
+      const source = hot('-a');
+      const canSend = () => {
+        throw bug;
+      };
+      expectObservable(source.pipe(queueWhileOffline({ open$: hot('f---t', bools), canSend }))).toBe('----#', undefined, bug);
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('errors the output and unsubscribes the source when onDrop throws, and still reports the messages left held', () => {
+    const dropped: unknown[] = [];
+    const unhandled: unknown[] = [];
+    config.onUnhandledError = (e) => unhandled.push(e);
+    const bug = new Error('onDrop bug');
+    testScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
+      const source = hot('-abc');
+      const onDrop = (e: MessageDroppedError<string>) => {
+        dropped.push([e.dropped, e.reason]);
+        throw bug;
+      };
+      expectObservable(source.pipe(queueWhileOffline({ open$: hot('f', bools), max: 1, onDrop }))).toBe('--#', undefined, bug);
+      expectSubscriptions(source.subscriptions).toBe('^-!');
+    });
+    expect(dropped).toEqual([
+      ['a', 'drop-oldest'],
+      ['b', 'unsubscribed'],
+    ]);
+    // The first throw went down the error channel; the one during teardown had nowhere to go.
+    expect(unhandled).toEqual([bug]);
+  });
+
+  it('reports every message held at unsubscribe even when onDrop throws, and the throws through config.onUnhandledError', () => {
+    const dropped: unknown[] = [];
+    const unhandled: unknown[] = [];
+    config.onUnhandledError = (e) => unhandled.push(e);
+    const bug = new Error('onDrop bug');
+    testScheduler().run(({ hot, expectObservable }) => {
+      const onDrop = (e: MessageDroppedError<string>) => {
+        dropped.push(e.dropped);
+        throw bug;
+      };
+      expectObservable(hot('-xy').pipe(queueWhileOffline({ open$: hot('f', bools), onDrop })), '^--!').toBe('');
+    });
+    expect(dropped).toEqual(['x', 'y']);
+    expect(unhandled).toEqual([bug, bug]);
   });
 
   it('reports messages still held when unsubscribed, and completes after flushing when the source completes', () => {

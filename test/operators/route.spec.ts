@@ -1,3 +1,4 @@
+import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { route } from '../../src/operators/route';
 import { testScheduler } from '../support/marbles';
@@ -27,6 +28,45 @@ describe('route', () => {
       expectObservable(hot('-a-a-a', { a: 'a' }).pipe(route((v) => v, routes))).toBe('-a---a', { a: 'a' });
     });
     expect(seen).toEqual(['a']);
+  });
+
+  it('errors the output and unsubscribes the source when keyOf throws, as map does with a throwing project', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const bug = new Error('keyOf bug');
+      const source = cold('-a-b-c|');
+      const keyOf = (v: string): string | undefined => {
+        if (v === 'b') throw bug;
+        return undefined;
+      };
+      expectObservable(source.pipe(route(keyOf, new Map()))).toBe('-a-#', { a: 'a' }, bug);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('errors the output and unsubscribes the source when a route target throws, as tap does', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const bug = new Error('target bug');
+      const source = cold('-x-k-x|');
+      const routes = new Map([['k', { next: () => { throw bug; } }]]);
+      expectObservable(source.pipe(route((v) => v, routes))).toBe('-x-#', { x: 'x' }, bug);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('calls keyOf no more once it has thrown, even for a synchronous source that goes on emitting', () => {
+    const bug = new Error('keyOf bug');
+    const keys: number[] = [];
+    const errors: unknown[] = [];
+    of(1, 2, 3)
+      .pipe(
+        route((v) => {
+          keys.push(v);
+          throw bug;
+        }, new Map()),
+      )
+      .subscribe({ next: () => errors.push('value'), error: (e) => errors.push(e) });
+    expect(keys).toEqual([1]);
+    expect(errors).toEqual([bug]);
   });
 
   it('passes errors through', () => {
