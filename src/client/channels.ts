@@ -2,7 +2,7 @@ import type { Sink } from '../internal/directObservable';
 import type * as t from 'io-ts';
 import type { Inbound, WireAdapter, WireSubscription } from '../protocol/adapter';
 import { DecodeError, SubscriptionError } from '../protocol/errors';
-import { formatErrors, isPlainCodec } from '../protocol/validate';
+import { check, isPlainCodec } from '../protocol/validate';
 
 /** A notice that messages of a channel were lost and cannot be replayed: refetch what you need. */
 export interface GapNotice {
@@ -224,8 +224,8 @@ export class ChannelRegistry {
     }
     const data = frame.data;
     if (entry.asIs && entry.codec.is(data)) return entry.emit(data);
-    const decoded = entry.codec.decode(data);
-    if (decoded._tag === 'Right') entry.emit(decoded.right);
-    else this.io.onDecodeError(new DecodeError(`message of channel "${entry.channel}": ${formatErrors(decoded.left)}`, frame.data));
+    const checked = check(entry.codec, data);
+    if (checked.ok) entry.emit(checked.value);
+    else this.io.onDecodeError(new DecodeError(`message of channel "${entry.channel}": ${checked.reason}`, frame.data));
   }
 }

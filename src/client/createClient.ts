@@ -52,10 +52,17 @@ const IDLE: ConnectionState = { status: 'closed', code: CloseCode.NormalClosure,
  *
  * @example
  * ```ts
- * import WebSocket from 'ws';
+ * import WebSocket from 'ws'; // in Node; in a browser leave WebSocketCtor out
  * const client = createClient({ url: 'ws://127.0.0.1:8080', WebSocketCtor: WebSocket, protocol: smartHome });
- * client.channel('device', { id: 'oven-1' }).subscribe((update) => console.log(update.temperature));
- * client.request('setTarget', { id: 'oven-1', target: 180 }).subscribe((reply) => console.log(reply.ok));
+ * // Channels and requests error when the connection ends for good: always handle it.
+ * client.channel('device', { id: 'oven-1' }).subscribe({
+ *   next: (update) => console.log(update.temperature),
+ *   error: (error) => console.error('oven-1:', error),
+ * });
+ * client.request('setTarget', { id: 'oven-1', target: 180 }).subscribe({
+ *   next: (reply) => console.log(reply.ok),
+ *   error: (error) => console.error('setTarget:', error),
+ * });
  * ```
  */
 export function createClient<P extends Protocol = EmptyProtocol>(options: ClientOptions<P>): Client<P> {
@@ -71,6 +78,8 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
     queue: { max = 1000, overflow = 'drop-oldest' } = {},
     requestTimeout = 10_000,
     closeTimeout = 1000,
+    maxDepth = 64,
+    maxPayload = 16 * 1024 * 1024,
     statsInterval = 1000,
     scheduler,
   } = options;
@@ -182,6 +191,8 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
             isPong: heartbeatOptions.isPong ?? ((message: unknown) => adapter.decode(message).kind === 'pong'),
           },
     closeTimeout,
+    maxDepth,
+    maxPayload,
     scheduler,
     onOpen: (opened: OpenSocket) => {
       socket = opened;

@@ -1,6 +1,7 @@
 import { Observable, SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
 import { webSocket, WebSocketSubject } from 'rxjs/webSocket';
 import { heartbeat } from '../operators/heartbeat';
+import { deeperThan } from '../protocol/validate';
 import { ConnectionClosedError, DecodeError, HeartbeatTimeoutError, InvalidOptionsError } from '../protocol/errors';
 import { CloseCode } from '../protocol/closeCodes';
 import { frameSize } from '../internal/utf8';
@@ -21,6 +22,10 @@ export interface SocketHooks {
   WebSocketCtor: WebSocketConstructor;
   heartbeat: Required<ClientHeartbeatOptions> | false;
   closeTimeout: number;
+  /** Frames nested deeper than this are dropped and reported. */
+  maxDepth: number;
+  /** The largest inbound frame, passed to WebSocket classes that take it (`ws`). */
+  maxPayload: number;
   scheduler: SchedulerLike | undefined;
   /** The socket opened: `send` writes a frame on it. */
   onOpen(socket: OpenSocket): void;
@@ -52,13 +57,22 @@ function parseFrame(data: unknown, hooks: SocketHooks): unknown {
     hooks.onDecodeError(new DecodeError('binary frames are not part of the JSON envelope', data));
     return INVALID;
   }
+  let value: unknown;
   try {
-    return JSON.parse(data);
+    value = JSON.parse(data);
   } catch (cause) {
-    const text = data.length > 1024 ? `${data.slice(0, 1024)}…` : data;
-    hooks.onDecodeError(new DecodeError(`invalid JSON (${(cause as Error).message})`, text, cause));
+    hooks.onDecodeError(new DecodeError(`invalid JSON (${(cause as Error).message})`, clip(data), cause));
     return INVALID;
   }
+  if (deeperThan(value, hooks.maxDepth)) {
+    hooks.onDecodeError(new DecodeError(`nested deeper than ${hooks.maxDepth} levels (maxDepth)`, clip(data)));
+    return INVALID;
+  }
+  return value;
+}
+
+function clip(text: string): string {
+  return text.length > 1024 ? `${text.slice(0, 1024)}…` : text;
 }
 
 /**
@@ -79,7 +93,9 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
     // Wrapping the constructor keeps a handle on the raw socket (for terminate() and
     // readyState) and lets Node's `ws` receive headers that WebSocketSubject cannot pass.
     const capture = function (url: string, protocols?: string | string[]) {
-      raw = target.headers ? new Ctor(url, protocols, { headers: target.headers }) : new Ctor(url, protocols);
+      // Only `ws` takes options (a browser's WebSocket takes none); it has terminate().
+      const takesOptions = typeof (Ctor.prototype as { terminate?: unknown } | undefined)?.terminate === 'function';
+      raw = takesOptions ? new Ctor(url, protocols, { headers: target.headers, maxPayload: hooks.maxPayload }) : new Ctor(url, protocols);
       return raw;
     } as unknown as new (url: string, protocols?: string | string[]) => WebSocket;
 

@@ -54,7 +54,7 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (
   url: string,
   protocols?: string | string[],
-  options?: { headers?: Record<string, string> },
+  options?: { headers?: Record<string, string>; maxPayload?: number },
 ) => WebSocketLike;
 
 /** What a token function is told about the attempt it fetches a token for. */
@@ -194,6 +194,22 @@ export interface ClientOptions<P extends Protocol = EmptyProtocol> {
    * @defaultValue 1000
    */
   closeTimeout?: number;
+  /**
+   * The deepest nesting of arrays and objects accepted in an inbound frame, the
+   * envelope counting as one level. A deeper frame is dropped and reported on `errors$`
+   * as a {@link DecodeError}; the connection and every channel go on. It bounds what a
+   * hostile or broken server can make validation (`t.recursion` codecs) and error
+   * messages walk through.
+   * @defaultValue 64
+   */
+  maxDepth?: number;
+  /**
+   * The largest inbound frame in bytes, where the WebSocket class can enforce it (the
+   * `ws` package in Node; browsers cannot): a larger frame closes the connection with
+   * 1009 (message too big), which is retried like any drop.
+   * @defaultValue 16777216 (16 MiB; `ws` alone accepts 100 MiB)
+   */
+  maxPayload?: number;
   /**
    * Milliseconds between two emissions of `stats$` while figures change.
    * @defaultValue 1000

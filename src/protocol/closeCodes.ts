@@ -44,6 +44,13 @@ export const DEFAULT_FATAL_CLOSE_CODES: readonly number[] = [CloseCode.PolicyVio
  * Understands `CloseEvent`s (what `WebSocketSubject` errors with), rxwire's
  * {@link ConnectionClosedError} and any object with a numeric `code` in the
  * WebSocket range 1000–4999.
+ *
+ * @example
+ * ```ts
+ * closeCodeOf(new ConnectionClosedError(4403)); // 4403
+ * closeCodeOf(new HeartbeatTimeoutError(25_000)); // undefined: a silent server sent no close code
+ * closeCodeOf({ code: 'ECONNRESET' }); // undefined: not a WebSocket close code
+ * ```
  */
 export function closeCodeOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -61,6 +68,13 @@ export function closeCodeOf(error: unknown): number | undefined {
  *
  * @param error - what the connection ended with.
  * @param fatalCodes - the codes never retried. @defaultValue {@link DEFAULT_FATAL_CLOSE_CODES}
+ *
+ * @example
+ * ```ts
+ * isRetryableClose(new ConnectionClosedError(1006)); // true: the network went away
+ * isRetryableClose(new ConnectionClosedError(4403)); // false: forbidden
+ * isRetryableClose(new ConnectionClosedError(4409), [...DEFAULT_FATAL_CLOSE_CODES, 4409]); // false
+ * ```
  */
 export function isRetryableClose(error: unknown, fatalCodes: readonly number[] = DEFAULT_FATAL_CLOSE_CODES): boolean {
   const code = closeCodeOf(error);

@@ -27,6 +27,12 @@ export const ErrorKind = {
   RemoteError: 'REMOTE_ERROR',
   /** {@link CircuitOpenError}: a circuit breaker refused the call. */
   CircuitOpen: 'CIRCUIT_OPEN',
+  /** `RequestError` (rxwire/server): a request handler answered with a typed error. */
+  RequestFailed: 'REQUEST_FAILED',
+  /** `ForbiddenError` (rxwire/server): `authenticate` refused a known principal. */
+  Forbidden: 'FORBIDDEN',
+  /** `ServerClosedError` (rxwire/server): the server was used after `close()`. */
+  ServerClosed: 'SERVER_CLOSED',
 } as const;
 
 /** One of the strings in {@link ErrorKind}. */
@@ -35,6 +41,17 @@ export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 /**
  * The base class of every error rxwire creates. `K` is the literal kind of a subclass,
  * so a union of error classes narrows on `error.kind`.
+ *
+ * @example
+ * ```ts
+ * client.request('setTarget', { id: 'oven-1', target: 180 }).subscribe({
+ *   next: (reply) => console.log(reply.ok),
+ *   error: (error: unknown) => {
+ *     if (error instanceof RxwireError) console.warn(error.kind, error.message); // e.g. 'REQUEST_TIMEOUT'
+ *     else throw error;
+ *   },
+ * });
+ * ```
  */
 export class RxwireError<K extends ErrorKind = ErrorKind> extends Error {
   /** Always `'RxwireError'`, also in minified builds. */
@@ -57,6 +74,13 @@ export class RxwireError<K extends ErrorKind = ErrorKind> extends Error {
 /**
  * The connection ended without the user asking for it: the server closed it, or
  * the network failed (code 1006). `reconnect` decides from `code` whether to retry.
+ *
+ * @example
+ * ```ts
+ * client.errors$.subscribe((error) => {
+ *   if (error.kind === 'CONNECTION_CLOSED') console.warn(`closed with ${error.code} ${error.reason}; retrying`);
+ * });
+ * ```
  */
 export class ConnectionClosedError extends RxwireError<typeof ErrorKind.ConnectionClosed> {
   /** Always `'ConnectionClosedError'`, also in minified builds. */
@@ -76,7 +100,17 @@ export class ConnectionClosedError extends RxwireError<typeof ErrorKind.Connecti
   }
 }
 
-/** Nothing arrived from the server within the heartbeat's `interval + timeout`. */
+/**
+ * Nothing arrived from the server within the heartbeat's `interval + timeout`: the
+ * connection is dropped and retried.
+ *
+ * @example
+ * ```ts
+ * client.errors$.subscribe((error) => {
+ *   if (error.kind === 'HEARTBEAT_TIMEOUT') console.warn(`silent for ${error.silenceMs} ms; reconnecting`);
+ * });
+ * ```
+ */
 export class HeartbeatTimeoutError extends RxwireError<typeof ErrorKind.HeartbeatTimeout> {
   /** Always `'HeartbeatTimeoutError'`, also in minified builds. */
   override readonly name: string = 'HeartbeatTimeoutError';
@@ -87,7 +121,16 @@ export class HeartbeatTimeoutError extends RxwireError<typeof ErrorKind.Heartbea
   }
 }
 
-/** An inbound frame could not be decoded; the frame is dropped, the connection stays up. */
+/**
+ * An inbound frame could not be decoded; the frame is dropped, the connection stays up.
+ *
+ * @example
+ * ```ts
+ * client.errors$.subscribe((error) => {
+ *   if (error.kind === 'DECODE_FAILED') console.warn(error.reason, error.data); // e.g. 'message of channel "device": temperature: expected number, got "hot"'
+ * });
+ * ```
+ */
 export class DecodeError extends RxwireError<typeof ErrorKind.DecodeFailed> {
   /** Always `'DecodeError'`, also in minified builds. */
   override readonly name: string = 'DecodeError';
@@ -109,7 +152,16 @@ export class DecodeError extends RxwireError<typeof ErrorKind.DecodeFailed> {
 /** The reasons an outbound message can be dropped by {@link queueWhileOffline}. */
 export type DropReason = 'drop-oldest' | 'drop-newest' | 'unsubscribed';
 
-/** An outbound message was dropped instead of being sent; it carries the message. */
+/**
+ * An outbound message was dropped instead of being sent; it carries the message.
+ *
+ * @example
+ * ```ts
+ * client.errors$.subscribe((error) => {
+ *   if (error.kind === 'MESSAGE_DROPPED') console.warn(`not sent (${error.reason}):`, error.dropped);
+ * });
+ * ```
+ */
 export class MessageDroppedError<T = unknown> extends RxwireError<typeof ErrorKind.MessageDropped> {
   /** Always `'MessageDroppedError'`, also in minified builds. */
   override readonly name: string = 'MessageDroppedError';
@@ -129,6 +181,16 @@ export class MessageDroppedError<T = unknown> extends RxwireError<typeof ErrorKi
 /**
  * The offline queue was full and its overflow policy is `'error'`. Carries the
  * message that was refused and the messages still queued, so nothing is lost unseen.
+ *
+ * @example
+ * ```ts
+ * // with createClient({ ..., queue: { max: 100, overflow: 'error' } })
+ * try {
+ *   client.send({ type: 'note', text: 'hello' });
+ * } catch (error) {
+ *   if (error instanceof QueueOverflowError) console.warn(`offline, ${error.queued.length} messages waiting`);
+ * }
+ * ```
  */
 export class QueueOverflowError<T = unknown> extends RxwireError<typeof ErrorKind.QueueOverflow> {
   /** Always `'QueueOverflowError'`, also in minified builds. */
@@ -148,7 +210,19 @@ export class QueueOverflowError<T = unknown> extends RxwireError<typeof ErrorKin
   }
 }
 
-/** The options given to a function were contradictory or invalid. */
+/**
+ * The options given to a function were contradictory or invalid.
+ *
+ * @example
+ * ```ts
+ * // In a browser: a WebSocket there cannot send headers.
+ * try {
+ *   createClient({ url: 'wss://example.com/live', auth: { token: () => 'secret', via: 'header' } });
+ * } catch (error) {
+ *   if (error instanceof InvalidOptionsError) console.error(error.message); // use 'protocol' or 'query'
+ * }
+ * ```
+ */
 export class InvalidOptionsError extends RxwireError<typeof ErrorKind.InvalidOptions> {
   /** Always `'InvalidOptionsError'`, also in minified builds. */
   override readonly name: string = 'InvalidOptionsError';
@@ -159,7 +233,15 @@ export class InvalidOptionsError extends RxwireError<typeof ErrorKind.InvalidOpt
   }
 }
 
-/** The client was closed with `close()`; it cannot be used any more. */
+/**
+ * The client was closed with `close()`; it cannot be used any more.
+ *
+ * @example
+ * ```ts
+ * client.close();
+ * client.send({ type: 'note' }); // throws ClientClosedError
+ * ```
+ */
 export class ClientClosedError extends RxwireError<typeof ErrorKind.ClientClosed> {
   /** Always `'ClientClosedError'`, also in minified builds. */
   override readonly name: string = 'ClientClosedError';
@@ -172,6 +254,17 @@ export class ClientClosedError extends RxwireError<typeof ErrorKind.ClientClosed
 /**
  * An outbound value (channel params, request payload) failed its codec. It is raised
  * before anything goes on the wire.
+ *
+ * @example
+ * ```ts
+ * const params = JSON.parse(location.hash.slice(1)); // untyped input
+ * client.channel('device', params).subscribe({
+ *   next: (update) => console.log(update.temperature),
+ *   error: (error: unknown) => {
+ *     if (error instanceof ValidationError) console.warn(error.what, error.reason); // nothing was sent
+ *   },
+ * });
+ * ```
  */
 export class ValidationError extends RxwireError<typeof ErrorKind.ValidationFailed> {
   /** Always `'ValidationError'`, also in minified builds. */
@@ -189,7 +282,19 @@ export class ValidationError extends RxwireError<typeof ErrorKind.ValidationFail
   }
 }
 
-/** The server refused a subscription (or ended it with an error). Only that channel is affected. */
+/**
+ * The server refused a subscription (or ended it with an error). Only that channel is affected.
+ *
+ * @example
+ * ```ts
+ * client.channel('device', { id: 'oven-2' }).subscribe({
+ *   next: (update) => console.log(update.temperature),
+ *   error: (error: unknown) => {
+ *     if (error instanceof SubscriptionError && error.code === 'FORBIDDEN') console.warn(`not your device: ${error.serverMessage}`);
+ *   },
+ * });
+ * ```
+ */
 export class SubscriptionError extends RxwireError<typeof ErrorKind.SubscriptionFailed> {
   /** Always `'SubscriptionError'`, also in minified builds. */
   override readonly name: string = 'SubscriptionError';
@@ -210,7 +315,19 @@ export class SubscriptionError extends RxwireError<typeof ErrorKind.Subscription
   }
 }
 
-/** A request got no reply within its timeout. A reply arriving later is dropped and counted. */
+/**
+ * A request got no reply within its timeout. A reply arriving later is dropped and counted.
+ *
+ * @example
+ * ```ts
+ * client.request('setTarget', { id: 'oven-1', target: 180 }, { timeout: 2000 }).subscribe({
+ *   next: (reply) => console.log(reply.ok),
+ *   error: (error: unknown) => {
+ *     if (error instanceof RequestTimeoutError) console.warn(`${error.request}: no reply within ${error.timeout} ms`);
+ *   },
+ * });
+ * ```
+ */
 export class RequestTimeoutError extends RxwireError<typeof ErrorKind.RequestTimeout> {
   /** Always `'RequestTimeoutError'`, also in minified builds. */
   override readonly name: string = 'RequestTimeoutError';
@@ -227,7 +344,20 @@ export class RequestTimeoutError extends RxwireError<typeof ErrorKind.RequestTim
   }
 }
 
-/** The server answered a request with an error. */
+/**
+ * The server answered a request with an error (a handler threw a `RequestError`, or the
+ * server refused the request with `NOT_FOUND`, `INVALID_PAYLOAD` or `INTERNAL`).
+ *
+ * @example
+ * ```ts
+ * client.request('setTarget', { id: 'oven-1', target: 900 }).subscribe({
+ *   next: (reply) => console.log(reply.ok),
+ *   error: (error: unknown) => {
+ *     if (error instanceof RemoteError && error.code === 'OUT_OF_RANGE') console.warn(error.serverMessage, error.data);
+ *   },
+ * });
+ * ```
+ */
 export class RemoteError<D = unknown> extends RxwireError<typeof ErrorKind.RemoteError> {
   /** Always `'RemoteError'`, also in minified builds. */
   override readonly name: string = 'RemoteError';
@@ -248,7 +378,20 @@ export class RemoteError<D = unknown> extends RxwireError<typeof ErrorKind.Remot
   }
 }
 
-/** A circuit breaker is open (or half-open with its trial under way): the call was not made. */
+/**
+ * A circuit breaker is open (or half-open with its trial under way): the call was not made.
+ *
+ * @example
+ * ```ts
+ * const breaker = createCircuitBreaker({ failureThreshold: 3 });
+ * client.request('setTarget', { id: 'oven-1', target: 180 }).pipe(breaker.protect()).subscribe({
+ *   next: (reply) => console.log(reply.ok),
+ *   error: (error: unknown) => {
+ *     if (error instanceof CircuitOpenError) console.warn(`not tried: the circuit is ${error.state}`);
+ *   },
+ * });
+ * ```
+ */
 export class CircuitOpenError extends RxwireError<typeof ErrorKind.CircuitOpen> {
   /** Always `'CircuitOpenError'`, also in minified builds. */
   override readonly name: string = 'CircuitOpenError';

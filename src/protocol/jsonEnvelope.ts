@@ -30,6 +30,17 @@ function malformed(type: string, what: string): Inbound {
  * Server to client: `msg` (`id`, `seq`, `data`), `subscribed` (`id`, `seq`), `error`
  * (`id`, `code`, `message`), `gap` (`id`, `from`, `to`), `event` (`name`, `data`),
  * `res` (`id` and `data`, or `id` and `error`), `pong`.
+ *
+ * It is the client's default `adapter`; call it to see or reuse the frames:
+ *
+ * @example
+ * ```ts
+ * const envelope = jsonEnvelope();
+ * envelope.subscribe({ id: '3', channel: 'device', params: { id: 'oven-1' }, since: 42 });
+ * // { type: 'sub', id: '3', channel: 'device', params: { id: 'oven-1' }, since: 42 }
+ * envelope.decode({ type: 'msg', id: '3', seq: 43, data: { id: 'oven-1', temperature: 181 } });
+ * // { kind: 'message', key: '3', seq: 43, data: { id: 'oven-1', temperature: 181 } }
+ * ```
  */
 export function jsonEnvelope(): WireAdapter {
   return {

@@ -5,19 +5,109 @@ export type Checked<A> = { readonly ok: true; readonly value: A } | { readonly o
 
 const MAX_REASONS = 5;
 
-function show(value: unknown): string {
-  let text: string;
+const PREVIEW_LENGTH = 60;
+const PREVIEW_DEPTH = 3;
+
+/**
+ * A short text of a value for an error message, at most `max` characters: bounded in
+ * depth and length whatever the value (5,000-deep arrays, megabyte strings, cycles,
+ * BigInts, throwing getters), and it never throws. It stops walking as soon as the
+ * text is long enough, so its cost does not grow with the value.
+ */
+export function preview(value: unknown, max = PREVIEW_LENGTH): string {
+  let text = '';
+  // Each returns false once the text is long enough, which stops the walk.
+  const write = (part: string): boolean => (text += part).length <= max;
+  const walk = (v: unknown, depth: number): boolean => {
+    switch (typeof v) {
+      case 'string':
+        return write(JSON.stringify(v.length > max ? v.slice(0, max) : v));
+      case 'number':
+      case 'boolean':
+        return write(String(v));
+      case 'bigint':
+        return write(`${v}n`);
+      case 'undefined':
+        return write('undefined');
+      case 'function':
+      case 'symbol':
+        return write(`[${typeof v}]`);
+    }
+    if (v === null) return write('null');
+    if (depth >= PREVIEW_DEPTH) return write(Array.isArray(v) ? '[…]' : '{…}');
+    if (Array.isArray(v)) {
+      if (!write('[')) return false;
+      for (let i = 0; i < v.length; i++) if ((i > 0 && !write(',')) || !walk(v[i], depth + 1)) return false;
+      return write(']');
+    }
+    if (!write('{')) return false;
+    let first = true;
+    for (const key in v as object) {
+      if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+      if ((!first && !write(',')) || !write(`${JSON.stringify(key.length > max ? key.slice(0, max) : key)}:`)) return false;
+      first = false;
+      if (!walk((v as Record<string, unknown>)[key], depth + 1)) return false;
+    }
+    return write('}');
+  };
   try {
-    text = JSON.stringify(value) ?? String(value);
+    walk(value, 0);
   } catch {
-    text = String(value);
+    return '(unprintable)';
   }
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * Whether a value parsed from JSON nests arrays and objects more than `max` levels deep
+ * (`{}` and `[]` are one level). It stops at the first branch that is too deep, so a
+ * hostile 100,000-deep value costs no more than one just past the limit, and it never
+ * recurses deeper than the stack allows whatever `max` is.
+ */
+export function deeperThan(value: unknown, max: number): boolean {
+  return max <= RECURSION_LIMIT ? deeperThanRecursive(value, max) : deeperThanIterative(value, max);
+}
+
+// Small frames are checked fastest by recursion, which is safe while `max` is small.
+const RECURSION_LIMIT = 1000;
+
+function deeperThanRecursive(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (max <= 0) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (deeperThanRecursive(value[i], max - 1)) return true;
+    return false;
+  }
+  for (const key in value) if (deeperThanRecursive((value as Record<string, unknown>)[key], max - 1)) return true;
+  return false;
+}
+
+function deeperThanIterative(root: unknown, max: number): boolean {
+  const values: unknown[] = [root];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= max) return true;
+    for (const key in value) {
+      values.push((value as Record<string, unknown>)[key]);
+      depths.push(depth + 1);
+    }
+  }
+  return false;
 }
 
 /**
  * Turns io-ts errors into one readable line, each failure with its path:
  * `temperature: expected number, got "hot"; mode: expected "on" | "off", got undefined`.
+ *
+ * @example
+ * ```ts
+ * const Reading = t.type({ temperature: t.number });
+ * const result = Reading.decode({ temperature: 'hot' });
+ * if (result._tag === 'Left') console.warn(formatErrors(result.left)); // temperature: expected number, got "hot"
+ * ```
  */
 export function formatErrors(errors: t.Errors): string {
   const reasons = errors.slice(0, MAX_REASONS).map((error) => {
@@ -26,7 +116,7 @@ export function formatErrors(errors: t.Errors): string {
       .filter((key) => key !== '')
       .join('.');
     const expected = error.context[error.context.length - 1]?.type.name ?? 'unknown';
-    return `${path || '(root)'}: expected ${expected}, got ${show(error.value)}`;
+    return `${path.length > PREVIEW_LENGTH ? `…${path.slice(-PREVIEW_LENGTH)}` : path || '(root)'}: expected ${expected}, got ${preview(error.value)}`;
   });
   if (errors.length > MAX_REASONS) reasons.push(`and ${errors.length - MAX_REASONS} more`);
   return reasons.join('; ');
@@ -82,15 +172,23 @@ export function passesAsIs(codec: t.Mixed, value: unknown): boolean {
   return isPlainCodec(codec) && codec.is(value);
 }
 
-/** Decodes `value` with `codec`, returning the value or the path-level reason. */
+/**
+ * Decodes `value` with `codec`, returning the value or the path-level reason. Never
+ * throws: a codec that throws (a custom `validate`, or io-ts recursing through a value
+ * nested too deep for the stack) is a failure with that reason.
+ */
 export function check<C extends t.Mixed>(codec: C, value: unknown): Checked<t.TypeOf<C>> {
-  const result = codec.decode(value);
-  // A `_tag` check rather than fp-ts's `isLeft`: the runtime never imports fp-ts (its
-  // CommonJS build cannot be tree-shaken and its deep paths do not resolve in Node ESM).
-  return result._tag === 'Left' ? { ok: false, reason: formatErrors(result.left) } : { ok: true, value: result.right };
+  try {
+    const result = codec.decode(value);
+    // A `_tag` check rather than fp-ts's `isLeft`: the runtime never imports fp-ts (its
+    // CommonJS build cannot be tree-shaken and its deep paths do not resolve in Node ESM).
+    return result._tag === 'Left' ? { ok: false, reason: formatErrors(result.left) } : { ok: true, value: result.right };
+  } catch (error) {
+    return { ok: false, reason: `the codec ${codec.name} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : preview(error)}` };
+  }
 }
 
-/** {@link check} for a value parsed from JSON: plain codecs are checked with `is` first (see {@link passesAsIs}). */
+/** {@link check} for a value parsed from JSON: plain codecs are checked with `is` first (see {@link passesAsIs}). Never throws. */
 export function checkParsed<C extends t.Mixed>(codec: C, value: unknown): Checked<t.TypeOf<C>> {
   if (passesAsIs(codec, value)) return { ok: true, value: value as t.TypeOf<C> };
   return check(codec, value);

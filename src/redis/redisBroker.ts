@@ -68,7 +68,7 @@ return {seq, entries}`;
  * @example
  * ```ts
  * import { redisBroker } from 'rxwire/redis';
- * const server = await createServer({ protocol, port: 8080, broker: redisBroker({ url: process.env.REDIS_URL }) });
+ * const server = await createServer({ protocol: smartHome, port: 8080, broker: redisBroker({ url: process.env.REDIS_URL }) });
  * ```
  */
 export function redisBroker(options: RedisBrokerOptions): Broker {

@@ -4,7 +4,7 @@ import type * as t from 'io-ts';
 import { CloseCode } from '../protocol/closeCodes';
 import type { Protocol } from '../protocol/defineProtocol';
 import { lookup } from '../protocol/defineProtocol';
-import { check, checkParsed } from '../protocol/validate';
+import { check, checkParsed, deeperThan } from '../protocol/validate';
 import { stableKey } from '../internal/stableKey';
 import type { Broker, BrokerMessage } from './brokers/types';
 import { RequestError } from './errors';
@@ -47,12 +47,16 @@ export interface ConnectionContext<A> {
   readonly maxSubscriptions: number;
   readonly rate: { messages: number; interval: number };
   readonly maxBufferedBytes: number;
+  /** Frames nested deeper than this are refused. */
+  readonly maxDepth: number;
   /** Coalesces the writes of one event-loop turn into one system call per socket. */
   readonly writes: WriteBatch;
   /** The presence entry of a connection, or undefined when presence is off. */
   readonly presence: ((connection: ConnectionInfo<A>) => string) | undefined;
-  /** Counts a frame in or out, a subscription made (+1) or ended (-1), a peer closed for a limit. */
-  count(what: 'in' | 'out' | 'subscription' | 'limit', delta?: number): void;
+  /** Counts a frame in, out or dropped, a subscription made (+1) or ended (-1), a peer closed for a limit. */
+  count(what: 'in' | 'out' | 'dropped' | 'subscription' | 'limit', delta?: number): void;
+  /** Records how long a request took to answer. */
+  answered(name: string, ms: number): void;
 }
 
 interface LiveSubscription {
@@ -90,10 +94,20 @@ export class ServerConnection<A> {
     this.info = Object.freeze({ id, principal });
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     socket.on('pong', () => (this.alive = true));
+    // A native ping costs the server a pong: it counts against the rate limit like a frame.
+    socket.on('ping', () => {
+      if (!this.closing && !this.allowed()) this.fail(CloseCode.PolicyViolation, 'rate limit exceeded');
+    });
     socket.on('close', () => this.dispose());
     // ws reports a frame it refused (too big, invalid UTF-8, bad opcode) here and closes
     // the socket with the matching code; without a listener it would crash the process.
-    socket.on('error', () => undefined);
+    // The close then reads 1006 locally: keep the code that was sent, and count it.
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (this.closing) return;
+      this.closing = true;
+      this.closedWith = { code: wsErrorCloseCode(error.code), reason: error.message };
+      this.context.count('limit');
+    });
   }
 
   /** Sends a native ping; a peer that did not answer the previous one is terminated. */
@@ -108,7 +122,7 @@ export class ServerConnection<A> {
    * subscribers. Cuts off a peer whose unread bytes passed the bound instead.
    */
   send(frame: string | EncodedFrame): void {
-    if (this.closing || this.socket.readyState !== 1) return;
+    if (this.closing || this.socket.readyState !== 1) return this.context.count('dropped');
     if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
       // Part of it may be this turn's batch, held back on purpose: write that out first.
       this.context.writes.releaseNow(this.socket);
@@ -173,6 +187,13 @@ export class ServerConnection<A> {
     }
     if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return this.fail(CloseCode.ProtocolError, 'a frame must be a JSON object');
     const f = frame as Record<string, unknown>;
+    if (deeperThan(frame, this.context.maxDepth)) {
+      // Answered where the frame says what it was; either way nothing of it is validated.
+      const message = `the frame is nested deeper than ${this.context.maxDepth} levels`;
+      if (typeof f.id === 'string' && f.type === 'req') return this.inOrder(() => this.send(JSON.stringify({ type: 'res', id: f.id, error: { code: 'TOO_DEEP', message } })));
+      if (typeof f.id === 'string' && f.type === 'sub') return this.inOrder(() => this.refuse(f.id as string, 'TOO_DEEP', message));
+      return this.fail(CloseCode.InvalidPayload, 'too deeply nested');
+    }
     switch (f.type) {
       case 'ping':
         return this.send('{"type":"pong"}');
@@ -198,7 +219,8 @@ export class ServerConnection<A> {
       case 'req': {
         const { id, name, payload } = f;
         if (typeof id !== 'string' || typeof name !== 'string') return this.fail(CloseCode.ProtocolError, 'req needs a string id and name');
-        // Started in order (after the subscriptions sent before it are live), not awaited.
+        // Started in order (after the subscriptions sent before it are live), not awaited;
+        // request() answers every failure itself and never rejects.
         return this.inOrder(() => void this.request(id, name, payload));
       }
       default:
@@ -220,6 +242,15 @@ export class ServerConnection<A> {
   }
 
   private async subscribe(id: string, channel: string, params: unknown, since: number | undefined): Promise<void> {
+    try {
+      await this.trySubscribe(id, channel, params, since);
+    } catch {
+      // A fault of this server (a hook, the broker): the details stay here.
+      if (!this.closing) this.refuse(id, 'INTERNAL', 'the subscription failed');
+    }
+  }
+
+  private async trySubscribe(id: string, channel: string, params: unknown, since: number | undefined): Promise<void> {
     const definition = lookup(this.context.protocol.channels, channel);
     if (!definition) return this.refuse(id, 'UNKNOWN_CHANNEL', `no channel "${channel}"`);
     if (this.subscriptions.has(id)) return this.refuse(id, 'DUPLICATE_ID', `subscription "${id}" is live already`);
@@ -256,6 +287,12 @@ export class ServerConnection<A> {
       subscription.stop = stop;
       const replay = await this.context.broker.replay(key, since);
       if (!live()) return;
+      if (since !== undefined && since > replay.seq) {
+        // A position the stream never reached: replaying from it would withhold messages.
+        this.subscriptions.delete(id);
+        this.end(subscription);
+        return this.refuse(id, 'INVALID_SINCE', `"since" ${since} is beyond the stream's position ${replay.seq}`);
+      }
       subscription.lastSent = since ?? replay.seq;
       this.send(JSON.stringify({ type: 'subscribed', id, seq: replay.seq }));
       if (replay.lost) this.send(JSON.stringify({ type: 'gap', id, from: replay.lost.from, to: replay.lost.to }));
@@ -269,36 +306,61 @@ export class ServerConnection<A> {
         // Left while joining: undo.
         if (!live()) await this.context.broker.leave(key, subscription.member);
       }
-    } catch (error) {
+    } catch {
+      // authorize or the broker failed: their message stays on the server (it can name
+      // internals), the peer learns that it may try again.
       if (live()) {
         this.subscriptions.delete(id);
         this.end(subscription);
-        this.refuse(id, 'UNAVAILABLE', (error as Error).message);
+        this.refuse(id, 'UNAVAILABLE', 'the subscription cannot be set up now; try again later');
       }
     }
   }
 
+  /** Runs a request and answers it; never rejects (every failure is a reply). */
   private async request(id: string, name: string, payload: unknown): Promise<void> {
+    const reply = (body: { data: unknown } | { error: { code: string; message: string; data?: unknown } }): void => {
+      let text: string;
+      try {
+        text = JSON.stringify({ type: 'res', id, ...body });
+      } catch {
+        // A BigInt or a cycle in what the handler returned: not the peer's fault.
+        text = JSON.stringify({ type: 'res', id, error: { code: 'INTERNAL', message: 'the reply could not be serialized' } });
+      }
+      this.send(text);
+    };
+    const started = performance.now();
+    try {
+      reply(await this.answer(name, payload));
+      this.context.answered(name, performance.now() - started);
+    } catch {
+      reply({ error: { code: 'INTERNAL', message: 'the request failed' } });
+    }
+  }
+
+  private async answer(name: string, payload: unknown): Promise<{ data: unknown } | { error: { code: string; message: string; data?: unknown } }> {
     const definition = lookup(this.context.protocol.requests, name);
     const handler = this.context.handlers.get(name);
-    const reply = (body: Record<string, unknown>) => this.send(JSON.stringify({ type: 'res', id, ...body }));
-    if (!definition || !handler) return reply({ error: { code: 'NOT_FOUND', message: `no request "${name}"` } });
+    if (!definition || !handler) return { error: { code: 'NOT_FOUND', message: `no request "${name}"` } };
     const decoded = checkParsed(definition.request, payload);
-    if (!decoded.ok) return reply({ error: { code: 'INVALID_PAYLOAD', message: decoded.reason } });
+    if (!decoded.ok) return { error: { code: 'INVALID_PAYLOAD', message: decoded.reason } };
     try {
       const result = handler(decoded.value, { connection: this.info });
       const value = isObservable(result) ? await firstValueFrom(result) : await result;
       const checked = check(definition.response, value);
-      if (!checked.ok) return reply({ error: { code: 'INTERNAL', message: 'the reply failed its codec' } });
-      reply({ data: definition.response.encode(checked.value) });
+      if (!checked.ok) return { error: { code: 'INTERNAL', message: 'the reply failed its codec' } };
+      return { data: definition.response.encode(checked.value) };
     } catch (error) {
-      if (error instanceof RequestError) {
-        const data = error.data !== undefined && definition.error ? definition.error.encode(error.data) : error.data;
-        reply({ error: data === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, data } });
-      } else {
-        // An unexpected error's details stay on the server.
-        reply({ error: { code: 'INTERNAL', message: 'the request failed' } });
-      }
+      if (!(error instanceof RequestError)) return { error: { code: 'INTERNAL', message: 'the request failed' } }; // details stay here
+      const data = error.data !== undefined && definition.error ? definition.error.encode(error.data) : error.data;
+      return { error: data === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, data } };
     }
   }
+}
+
+/** The close code ws sent for a frame it refused, from its error code. */
+function wsErrorCloseCode(code: string | undefined): number {
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return CloseCode.MessageTooBig;
+  if (code === 'WS_ERR_INVALID_UTF8') return CloseCode.InvalidPayload;
+  return CloseCode.ProtocolError;
 }

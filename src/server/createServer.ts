@@ -12,7 +12,8 @@ import { check } from '../protocol/validate';
 import { memoryBroker } from './brokers/memoryBroker';
 import { ServerConnection, streamKey } from './connection';
 import { WriteBatch } from './frames';
-import { ForbiddenError } from './errors';
+import { ForbiddenError, ServerClosedError } from './errors';
+import { ServerMetrics, type RefusalReason } from './metrics';
 import type { ConnectionEvent, PresenceMember, RequestHandler, Server, ServerOptions, ServerStats } from './types';
 import { randomUUID } from 'node:crypto';
 
@@ -50,7 +51,8 @@ function refuseHttp(socket: Duplex, status: number, text: string): void {
  *   protocol: smartHome,
  *   port: 8080,
  *   authenticate: ({ token }) => users.byToken(token), // undefined -> 4401
- *   authorize: (user, channel, params) => user.devices.includes(params.id),
+ *   // params arrive decoded, typed unknown: narrow them per channel
+ *   authorize: (user, channel, params) => channel === 'device' && user.devices.includes((params as { id: string }).id),
  * });
  * server.handle('setTarget', ({ id, target }) => ovens.set(id, target));
  * await server.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 182 });
@@ -73,10 +75,15 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
       maxSubscriptions = 1000,
       rate = { messages: 2000, interval: 1000 },
       maxBufferedBytes = 4_194_304,
+      maxDepth = 64,
+      maxConnections = 10_000,
+      maxConnectionsPerAddress = 1000,
     } = {},
     pingInterval = 30_000,
     upgradeTimeout = 10_000,
     closeTimeout = 2000,
+    addressOf = (request: IncomingMessage) => request.socket.remoteAddress ?? 'unknown',
+    metricsPath,
   } = options;
   const ownsBroker = options.broker === undefined;
   const instance = randomUUID();
@@ -87,7 +94,11 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     createHttpServer(
       // Stalled handshakes are cut off: headers must arrive within upgradeTimeout.
       { headersTimeout: upgradeTimeout, requestTimeout: upgradeTimeout, connectionsCheckingInterval: Math.min(1000, upgradeTimeout) },
-      (_request, response) => {
+      (request, response) => {
+        if (metricsPath !== undefined && request.method === 'GET' && new URL(request.url ?? '/', 'http://localhost').pathname === metricsPath) {
+          response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics());
+          return;
+        }
         response.writeHead(426, { 'Content-Type': 'text/plain' }).end('WebSocket only');
       },
     );
@@ -104,6 +115,12 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
   const events = new Subject<ConnectionEvent<A>>();
   const statsChanged = new Subject<void>();
   const counters = { messagesIn: 0, messagesOut: 0, published: 0, refused: 0, closedForLimits: 0, subscriptions: 0 };
+  const figures = new ServerMetrics();
+  const metrics = (): string => figures.render({ connections: connections.size, subscriptions: counters.subscriptions }, counters);
+  // Every TCP socket from its upgrade request until it is gone (accepted, refused and
+  // still closing, or half-way through authenticate), in all and per address.
+  let held = 0;
+  const heldByAddress = new Map<string, number>();
   let ids = 0;
   let closed = false;
 
@@ -115,17 +132,20 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     maxSubscriptions,
     rate,
     maxBufferedBytes,
+    maxDepth,
     writes: new WriteBatch(),
     presence: options.presence
       ? (connection: { id: string; principal: A }) => JSON.stringify({ connection: `${instance}/${connection.id}`, info: options.presence!(connection.principal) ?? null })
       : undefined,
-    count(what: 'in' | 'out' | 'subscription' | 'limit', delta = 1) {
+    count(what: 'in' | 'out' | 'dropped' | 'subscription' | 'limit', delta = 1) {
       if (what === 'in') counters.messagesIn += 1;
       else if (what === 'out') counters.messagesOut += 1;
+      else if (what === 'dropped') figures.dropped += 1;
       else if (what === 'subscription') counters.subscriptions += delta;
       else counters.closedForLimits += 1;
       statsChanged.next();
     },
+    answered: (name: string, ms: number) => figures.request(name, ms),
   };
 
   const accept = (socket: WebSocket, principal: A): void => {
@@ -137,6 +157,7 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
       connections.delete(connection.id);
       // A peer cut off by this side reports 1006 locally: tell the code it was sent.
       const own = connection.closedWith;
+      figures.closed(own?.code ?? code);
       events.next({ type: 'disconnected', connection: connection.info, code: own?.code ?? code, reason: own?.reason ?? reason.toString() });
       statsChanged.next();
     });
@@ -144,24 +165,52 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
 
   const refuse = (request: IncomingMessage, socket: Duplex, head: Buffer, code: number): void => {
     counters.refused += 1;
+    figures.refused(code === CloseCode.Forbidden ? 'forbidden' : 'unauthorized');
     statsChanged.next();
     if (refuseWith === 'http') return refuseHttp(socket, code === CloseCode.Forbidden ? 403 : 401, code === CloseCode.Forbidden ? 'Forbidden' : 'Unauthorized');
-    // Accept, then close at once: nothing the peer sends is ever read.
+    // Accept, then close at once: nothing the peer sends is ever read. A peer that does
+    // not complete the close within closeTimeout is destroyed.
     wss.handleUpgrade(request, socket, head, (ws) => {
       ws.on('error', () => undefined);
       ws.close(code, code === CloseCode.Forbidden ? 'forbidden' : 'unauthorized');
+      const timer = setTimeout(() => ws.terminate(), closeTimeout);
+      ws.once('close', () => clearTimeout(timer));
     });
   };
 
+  /** Refuses at the HTTP level, counted under `reason`. */
+  const turnAway = (socket: Duplex, status: number, text: string, reason: RefusalReason): void => {
+    counters.refused += 1;
+    figures.refused(reason);
+    statsChanged.next();
+    refuseHttp(socket, status, text);
+  };
+
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (closed) return refuseHttp(socket, 503, 'Service Unavailable');
-    if (path !== undefined && new URL(request.url ?? '/', 'http://localhost').pathname !== path) return refuseHttp(socket, 404, 'Not Found');
+    if (closed) return turnAway(socket, 503, 'Service Unavailable', 'closing');
+    if (path !== undefined && new URL(request.url ?? '/', 'http://localhost').pathname !== path) return turnAway(socket, 404, 'Not Found', 'not_found');
     const origin = request.headers.origin;
-    if (origins && origin !== undefined && !origins.includes(origin)) {
-      counters.refused += 1;
-      statsChanged.next();
-      return refuseHttp(socket, 403, 'Forbidden');
+    if (origins && origin !== undefined && !origins.includes(origin)) return turnAway(socket, 403, 'Forbidden', 'origin');
+    if (held >= maxConnections) return turnAway(socket, 503, 'Service Unavailable', 'capacity');
+    let address: string;
+    try {
+      address = addressOf(request);
+    } catch {
+      address = request.socket.remoteAddress ?? 'unknown';
     }
+    const fromAddress = heldByAddress.get(address) ?? 0;
+    if (fromAddress >= maxConnectionsPerAddress) return turnAway(socket, 503, 'Service Unavailable', 'address_capacity');
+    held += 1;
+    heldByAddress.set(address, fromAddress + 1);
+    let released = false;
+    socket.once('close', () => {
+      if (released) return;
+      released = true;
+      held -= 1;
+      const left = (heldByAddress.get(address) ?? 1) - 1;
+      if (left > 0) heldByAddress.set(address, left);
+      else heldByAddress.delete(address);
+    });
     socket.on('error', () => socket.destroy());
     let timer: NodeJS.Timeout | undefined;
     const slow = new Promise<never>((_resolve, reject) => {
@@ -171,15 +220,17 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
       .finally(() => clearTimeout(timer))
       .then(
         (principal) => {
-          if (closed) return refuseHttp(socket, 503, 'Service Unavailable');
+          if (closed) return turnAway(socket, 503, 'Service Unavailable', 'closing');
           if (principal === undefined && hasAuthenticate) return refuse(request, socket, head, CloseCode.Unauthorized);
           wss.handleUpgrade(request, socket, head, (ws) => accept(ws, principal as A));
         },
         (error: unknown) => {
-          if (error instanceof UpgradeTimeout) return refuseHttp(socket, 503, 'Service Unavailable');
+          if (error instanceof UpgradeTimeout) return turnAway(socket, 503, 'Service Unavailable', 'upgrade_timeout');
           refuse(request, socket, head, error instanceof ForbiddenError ? CloseCode.Forbidden : CloseCode.Unauthorized);
         },
-      );
+      )
+      // Nothing above should throw; if it does, the peer is dropped, never the process.
+      .catch(() => socket.destroy());
   };
   http.on('upgrade', onUpgrade);
 
@@ -205,7 +256,7 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
   return {
     port: listeningPort,
     async publish(channel, params, message) {
-      if (closed) throw new Error('the server is closed');
+      if (closed) throw new ServerClosedError();
       const definition = lookup(protocol.channels, channel);
       const encodedParams = encode(definition?.params, params, `params of channel "${channel}"`);
       const data = encode(definition?.message, message, `message of channel "${channel}"`);
@@ -225,10 +276,11 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     },
     emit(name, payload, to) {
       const data = encode(lookup(protocol.events, name), payload, `payload of event "${name}"`);
-      if (closed) throw new Error('the server is closed');
+      if (closed) throw new ServerClosedError();
       for (const connection of connections.values()) if (!to || to(connection.info)) connection.event(name, data);
     },
     connections$: events.asObservable(),
+    metrics,
     stats$: defer(() =>
       merge(of(undefined), statsChanged.pipe(auditTime(1000, asyncScheduler))).pipe(
         map((): ServerStats => ({ ...counters, connections: connections.size })),

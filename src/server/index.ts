@@ -1,3 +1,18 @@
+/**
+ * The Node server, on the `ws` package: {@link createServer} speaks rxwire's wire
+ * protocol typed by the same `defineProtocol` definition as the clients, with
+ * authentication at the upgrade (4401 / 4403), per-subscription authorization, limits
+ * with the close codes clients expect, liveness pings, request handlers, events,
+ * presence, and numbered history so reconnecting clients recover what they missed.
+ *
+ * Published messages travel through a {@link Broker}: {@link memoryBroker} (the
+ * default) for one process, `redisBroker` from `rxwire/redis` for many.
+ *
+ * Node only; needs `ws` installed (`npm install ws`).
+ *
+ * @packageDocumentation
+ * @module rxwire/server
+ */
 export { createServer } from './createServer';
 export type {
   ConnectionEvent,
@@ -11,7 +26,7 @@ export type {
   ServerStats,
   UpgradeContext,
 } from './types';
-export { RequestError, ForbiddenError } from './errors';
+export { RequestError, ForbiddenError, ServerClosedError } from './errors';
 export { memoryBroker } from './brokers/memoryBroker';
 export type { MemoryBrokerOptions } from './brokers/memoryBroker';
 export type { Broker, BrokerMessage, Replay } from './brokers/types';

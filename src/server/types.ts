@@ -77,6 +77,26 @@ export interface ServerLimits {
    * @defaultValue 4194304 (4 MiB)
    */
   maxBufferedBytes?: number;
+  /**
+   * The deepest nesting of arrays and objects accepted in an inbound frame, the
+   * envelope counting as one level. A deeper `req` or `sub` is answered with the error
+   * code `TOO_DEEP` (the connection stays); any other deeper frame closes the peer
+   * with 1007. It bounds what validation (`t.recursion` codecs) and error messages walk.
+   * @defaultValue 64
+   */
+  maxDepth?: number;
+  /**
+   * Most connections at once, counting upgrades in progress and refused peers not yet
+   * gone; one more is refused with HTTP 503 before anything else is done for it.
+   * @defaultValue 10000
+   */
+  maxConnections?: number;
+  /**
+   * Most connections at once from one address (as `addressOf` tells it); one more is
+   * refused with HTTP 503.
+   * @defaultValue 1000
+   */
+  maxConnectionsPerAddress?: number;
 }
 
 /** What a request handler is told about who asked. */
@@ -156,10 +176,25 @@ export interface ServerOptions<P extends Protocol = EmptyProtocol, A = unknown> 
    */
   upgradeTimeout?: number;
   /**
-   * Milliseconds `close()` lets queued frames drain before destroying the sockets left.
+   * Milliseconds `close()` lets queued frames drain before destroying the sockets left,
+   * and that a refused peer (4401, 4403) has to complete the close handshake before its
+   * socket is destroyed, so refusals cost the server nothing for long.
    * @defaultValue 2000
    */
   closeTimeout?: number;
+  /**
+   * The address a connection comes from, for `limits.maxConnectionsPerAddress`. Behind
+   * a proxy, read it from the header the proxy sets (and only trust that header there).
+   * @defaultValue the TCP peer's address (`request.socket.remoteAddress`)
+   */
+  addressOf?: (request: IncomingMessage) => string;
+  /**
+   * A path on which the server's own HTTP server answers `GET` with {@link Server.metrics}
+   * (Prometheus's text format), e.g. `'/metrics'`. Not served when `server` is given:
+   * call `metrics()` from your own handler there.
+   * @defaultValue undefined (not served)
+   */
+  metricsPath?: string;
 }
 
 /** A request handler: returns the reply, a Promise of it or an Observable whose first value is it. */
@@ -187,7 +222,7 @@ export interface ServerStats {
   readonly published: number;
   /** Peers refused at the upgrade. */
   readonly refused: number;
-  /** Peers closed for breaking a limit or the protocol. */
+  /** Peers closed for breaking a limit or the protocol, including frames `ws` refused (1009, 1007, 1002). */
   readonly closedForLimits: number;
 }
 
@@ -215,6 +250,13 @@ export interface Server<P extends Protocol = EmptyProtocol, A = unknown> {
   readonly connections$: Observable<ConnectionEvent<A>>;
   /** The server's counters: at once, then at most every second while they change. */
   readonly stats$: Observable<ServerStats>;
+  /**
+   * The server's figures in Prometheus's text exposition format: connections,
+   * subscriptions, frames in, out and dropped, messages published, refusals by reason,
+   * closes by code, and request latency by name (a histogram). Serve it yourself or
+   * through the `metricsPath` option.
+   */
+  metrics(): string;
   /**
    * Sends 1001 (going away) to every peer, lets queued frames drain within
    * `closeTimeout`, and releases everything it created (a broker passed in stays open).

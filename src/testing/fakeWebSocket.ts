@@ -20,6 +20,12 @@ export interface FakeClose {
  * @param code - the close code, e.g. 1008 or 4401.
  * @param reason - the close reason.
  * @param wasClean - false to simulate a connection lost without a close frame.
+ *
+ * @example
+ * ```ts
+ * kit.script('-o--x', { x: closeWith(4401, 'token expired') }); // refused at 4: the client retries with a fresh token
+ * kit.script('-o--x', { x: closeWith(1013) }); // "try again later": retried with backoff
+ * ```
  */
 export function closeWith(code: number, reason = '', wasClean = code !== 1006): FakeClose {
   return { kind: 'close', code, reason, wasClean };

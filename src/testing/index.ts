@@ -1,3 +1,16 @@
+/**
+ * Test your own code that uses rxwire. {@link createFakeWebSocket} is a WebSocket
+ * class and the server side that scripts it, both on the RxJS scheduler: inside
+ * `TestScheduler.run` a whole client runs in virtual time, the server's part is a
+ * marble diagram, and every socket's life can be asserted with `expectSubscriptions`.
+ * {@link createFaultProxy} (Node only) puts a real network's faults (drops, half-open
+ * connections, latency, cut frames) between a real client and a real server.
+ *
+ * The fake WebSocket runs in browsers and Node; nothing here is needed in production.
+ *
+ * @packageDocumentation
+ * @module rxwire/testing
+ */
 export { createFakeWebSocket, closeWith } from './fakeWebSocket';
 export type { FakeClose, FakeSocket, FakeWebSocketKit, FakeWebSocketOptions, SocketLog } from './fakeWebSocket';
 export { createFaultProxy } from './faultProxy';

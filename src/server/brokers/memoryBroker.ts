@@ -36,6 +36,16 @@ interface Stream {
 /**
  * The embedded broker: one process, history in memory, bounded by count and age.
  * The default of `createServer`.
+ *
+ * @example
+ * ```ts
+ * // A longer history, so clients away for up to ten minutes recover exactly.
+ * const broker = memoryBroker({ historySize: 1000, historyTtl: 600_000 });
+ * const server = await createServer({ protocol: smartHome, port: 8080, broker });
+ * // A broker passed in is yours: close it after the server.
+ * await server.close();
+ * await broker.close();
+ * ```
  */
 export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
   const { historySize = 100, historyTtl = 300_000, now = Date.now, epoch = () => now() * 1000 } = options;
