@@ -22,6 +22,8 @@ if (mode !== 'memory' && !(mode === 'redis' && redisUrl)) throw new Error('usage
 const server = await createServer({
   protocol: fanoutProtocol,
   port: 0,
+  // Every benchmark client comes from 127.0.0.1: no per-address or total cap.
+  limits: { maxConnections: Infinity, maxConnectionsPerAddress: Infinity },
   ...(mode === 'redis' ? { broker: redisBroker({ url: redisUrl! }) } : {}),
 });
 const answer = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);

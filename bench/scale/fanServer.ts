@@ -30,7 +30,7 @@ let clients: () => number;
 let port: number;
 
 if (kind === 'rxwire') {
-  const server = await createServer({ protocol: scaleProtocol, port: 0 });
+  const server = await createServer({ protocol: scaleProtocol, port: 0, limits: { maxConnections: Infinity, maxConnectionsPerAddress: Infinity } });
   let connected = 0;
   server.connections$.subscribe((e) => (connected += e.type === 'connected' ? 1 : -1));
   send = (message) => server.publish('feed', {}, message);

@@ -17,7 +17,7 @@ const interval = Number(intervalArg);
 let send: (message: { n: number; t: number; boot: number }) => unknown;
 
 if (kind === 'rxwire') {
-  const server = await createServer({ protocol: scaleProtocol, port });
+  const server = await createServer({ protocol: scaleProtocol, port, limits: { maxConnections: Infinity, maxConnectionsPerAddress: Infinity } });
   send = (message) => server.publish('feed', {}, message).catch(() => undefined);
 } else if (kind === 'socketio') {
   const http = createHttpServer();

@@ -3,7 +3,7 @@ import { webSocket, WebSocketSubject } from 'rxjs/webSocket';
 import { heartbeat } from '../operators/heartbeat';
 import { deeperThan } from '../protocol/validate';
 import { ConnectionClosedError, DecodeError, HeartbeatTimeoutError, InvalidOptionsError } from '../protocol/errors';
-import { CloseCode } from '../protocol/closeCodes';
+import { CloseCode, closeCodeOfWsError } from '../protocol/closeCodes';
 import { frameSize } from '../internal/utf8';
 import type { ClientHeartbeatOptions, WebSocketConstructor, WebSocketLike } from './types';
 
@@ -209,5 +209,10 @@ function toConnectionError(error: unknown, lastClose: { code: number; reason: st
   }
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'number') return new ConnectionClosedError(code, (error as { reason?: string }).reason ?? '', error);
+  // ws refused a frame (too big, invalid UTF-8): it closed with that code, though the
+  // close event that follows will read 1006.
+  const refused = (error as { error?: { code?: unknown; message?: string } })?.error;
+  const sent = closeCodeOfWsError(refused?.code);
+  if (sent !== undefined) return new ConnectionClosedError(sent, refused?.message ?? '', error);
   return new ConnectionClosedError(lastClose?.code ?? CloseCode.AbnormalClosure, lastClose?.reason ?? '', error);
 }

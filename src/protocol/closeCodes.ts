@@ -80,3 +80,17 @@ export function isRetryableClose(error: unknown, fatalCodes: readonly number[] =
   const code = closeCodeOf(error);
   return code === undefined || !fatalCodes.includes(code);
 }
+
+/**
+ * The close code the `ws` package sent when it refused a frame, from the `code` of the
+ * error it emitted (`'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'` and so on): the close that
+ * follows reads 1006 locally, but the peer was told this code. Undefined for errors
+ * that are not one of `ws`'s frame errors.
+ * @internal
+ */
+export function closeCodeOfWsError(code: unknown): number | undefined {
+  if (typeof code !== 'string' || !code.startsWith('WS_ERR_')) return undefined;
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return CloseCode.MessageTooBig;
+  if (code === 'WS_ERR_INVALID_UTF8') return CloseCode.InvalidPayload;
+  return CloseCode.ProtocolError;
+}

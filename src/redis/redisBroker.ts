@@ -28,6 +28,13 @@ export interface RedisBrokerOptions {
    * @defaultValue 15000
    */
   presenceTtl?: number;
+  /**
+   * Told of what the broker had to skip: a pub/sub payload that is not rxwire's (another
+   * app publishing on the prefix) or a listener that threw. The other messages and
+   * listeners go on either way.
+   * @defaultValue undefined (skipped silently)
+   */
+  onError?: (error: unknown) => void;
 }
 
 // INCR the stream's sequence, append to its history and publish to every process, in
@@ -105,11 +112,32 @@ export function redisBroker(options: RedisBrokerOptions): Broker {
   const processId = randomUUID();
   const mine = new Map<string, Set<string>>(); // this process's presence, refreshed while alive
 
+  // Runs in ioredis's event handler: nothing may throw out of it (it would crash the process).
+  const report = (error: unknown): void => {
+    try {
+      options.onError?.(error);
+    } catch {
+      // The reporter's own failure has nowhere else to go.
+    }
+  };
   subscriber.on('message', (channel: string, payload: string) => {
     const stream = channel.slice(prefix.length + 3);
     const space = payload.indexOf(' ');
-    const message: BrokerMessage = { seq: Number(payload.slice(0, space)), data: JSON.parse(payload.slice(space + 1)) };
-    for (const listener of [...(listeners.get(stream)?.set ?? [])]) listener(message);
+    let message: BrokerMessage;
+    try {
+      message = { seq: Number(payload.slice(0, space)), data: JSON.parse(payload.slice(space + 1)) };
+    } catch (error) {
+      return report(new Error(`skipped a payload on ${channel} that is not rxwire's: ${(error as Error).message}`, { cause: error }));
+    }
+    if (!Number.isSafeInteger(message.seq)) return report(new Error(`skipped a payload on ${channel} without a sequence number`));
+    for (const listener of [...(listeners.get(stream)?.set ?? [])]) {
+      try {
+        listener(message);
+      } catch (error) {
+        // One listener's failure must not keep the message from the others.
+        report(error);
+      }
+    }
   });
 
   const stamp = (member: string) => `${processId} ${member}`;

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import { isObservable, firstValueFrom } from 'rxjs';
 import type * as t from 'io-ts';
-import { CloseCode } from '../protocol/closeCodes';
+import { CloseCode, closeCodeOfWsError } from '../protocol/closeCodes';
 import type { Protocol } from '../protocol/defineProtocol';
 import { lookup } from '../protocol/defineProtocol';
 import { check, checkParsed, deeperThan } from '../protocol/validate';
@@ -105,7 +105,7 @@ export class ServerConnection<A> {
     socket.on('error', (error: Error & { code?: string }) => {
       if (this.closing) return;
       this.closing = true;
-      this.closedWith = { code: wsErrorCloseCode(error.code), reason: error.message };
+      this.closedWith = { code: closeCodeOfWsError(error.code) ?? CloseCode.ProtocolError, reason: error.message };
       this.context.count('limit');
     });
   }
@@ -356,11 +356,4 @@ export class ServerConnection<A> {
       return { error: data === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, data } };
     }
   }
-}
-
-/** The close code ws sent for a frame it refused, from its error code. */
-function wsErrorCloseCode(code: string | undefined): number {
-  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return CloseCode.MessageTooBig;
-  if (code === 'WS_ERR_INVALID_UTF8') return CloseCode.InvalidPayload;
-  return CloseCode.ProtocolError;
 }

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import net from 'node:net';
 import { once } from 'node:events';
-import { createServer, ForbiddenError } from '../../src/server';
+import { firstValueFrom } from 'rxjs';
+import { createServer, ForbiddenError, RequestError } from '../../src/server';
+import { RxwireError } from '../../src/index';
 import type { ConnectionEvent, Server, ServerOptions } from '../../src/server';
 import { smartHome } from '../support/smartHome';
 import { waitFor } from '../support/wsServer';
@@ -187,5 +189,137 @@ describe('limits, each leaving the other connections served', () => {
     const deaf = await peer(server, { ws: { autoPong: false } }).opened();
     expect(await deaf.closed()).toBe(1006);
     await stillServed(good);
+  });
+});
+
+/** Opens a raw TCP connection and asks for a WebSocket upgrade by hand; resolves with the socket and what came back first. */
+async function rawUpgrade(port: number, headers: Record<string, string> = {}): Promise<{ socket: net.Socket; head: string }> {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`);
+  const [data] = (await once(socket, 'data')) as [Buffer];
+  return { socket, head: data.toString('latin1') };
+}
+
+describe('refusals that cost the server nothing', () => {
+  it('destroys a refused peer that never completes the close handshake within closeTimeout', async () => {
+    const server = await start({ authenticate: () => undefined, closeTimeout: 300 });
+    const { socket, head } = await rawUpgrade(server.port);
+    expect(head).toMatch(/^HTTP\/1\.1 101/); // accepted, then closed with 4401 in a frame we never answer
+    const started = Date.now();
+    await once(socket, 'close');
+    const held = Date.now() - started;
+    expect(held).toBeGreaterThanOrEqual(250);
+    expect(held).toBeLessThan(3000);
+  });
+
+  it('refuses connections past maxConnections with HTTP 503, counting refused peers still closing, and admits again once one leaves', async () => {
+    const server = await start({ limits: { maxConnections: 2 } });
+    const a = await peer(server).opened();
+    await peer(server).opened();
+    const third = peer(server);
+    const status = await new Promise<number>((resolve) => third.socket.once('unexpected-response', (_req, res) => resolve(res.statusCode!)));
+    expect(status).toBe(503);
+    a.terminate();
+    await waitFor(async () => {
+      const again = peer(server);
+      const ok = await again.opened().then(() => true, () => false);
+      return ok;
+    }, 3000, 'a free slot');
+    expect(server.metrics()).toContain('rxwire_refused_total{reason="capacity"}');
+  });
+
+  it('caps connections per address, as addressOf tells it (a proxy header here)', async () => {
+    const server = await start({
+      limits: { maxConnectionsPerAddress: 2 },
+      addressOf: (request) => String(request.headers['x-forwarded-for'] ?? request.socket.remoteAddress),
+    });
+    const from = (address: string) => peer(server, { ws: { headers: { 'x-forwarded-for': address } } });
+    await from('10.0.0.1').opened();
+    await from('10.0.0.1').opened();
+    const refused = from('10.0.0.1');
+    expect(await new Promise<number>((resolve) => refused.socket.once('unexpected-response', (_req, res) => resolve(res.statusCode!)))).toBe(503);
+    await stillServed(await from('10.0.0.2').opened()); // another address is still admitted
+    expect(server.metrics()).toContain('rxwire_refused_total{reason="address_capacity"} 1');
+  });
+
+  it('counts native pings against the rate limit and closes a ping flood with 1008, reported in connections$ and stats$', async () => {
+    const events: Array<ConnectionEvent<unknown>> = [];
+    const server = await start({ limits: { rate: { messages: 50, interval: 1000 } } });
+    server.connections$.subscribe((e) => events.push(e));
+    const flood = await peer(server).opened();
+    for (let i = 0; i < 200 && flood.socket.readyState === WebSocket.OPEN; i++) flood.socket.ping();
+    expect(await flood.closed()).toBe(1008);
+    await waitFor(() => events.some((e) => e.type === 'disconnected'), 3000, 'the disconnect');
+    expect(events.find((e) => e.type === 'disconnected')).toMatchObject({ code: 1008, reason: 'rate limit exceeded' });
+    const stats = await firstValueFrom(server.stats$);
+    expect(stats.closedForLimits).toBe(1);
+  });
+
+  it('reports a frame ws refuses (1009, too big) with its real code in connections$, stats$ and the metrics', async () => {
+    const events: Array<ConnectionEvent<unknown>> = [];
+    const server = await start({ limits: { maxPayload: 1024 } });
+    server.connections$.subscribe((e) => events.push(e));
+    const big = await peer(server).opened();
+    big.send({ type: 'ping', pad: 'x'.repeat(4096) });
+    expect(await big.closed()).toBe(1009);
+    await waitFor(() => events.some((e) => e.type === 'disconnected'), 3000, 'the disconnect');
+    expect(events.find((e) => e.type === 'disconnected')).toMatchObject({ code: 1009 });
+    expect((await firstValueFrom(server.stats$)).closedForLimits).toBe(1);
+    expect(server.metrics()).toContain('rxwire_closed_total{code="1009"} 1');
+  });
+});
+
+describe('metrics for operators', () => {
+  it('serves Prometheus text on metricsPath, which a scrape parses into connections, subscriptions, deliveries, refusals, closes and request latency', async () => {
+    const server = await start({ metricsPath: '/metrics', authenticate: ({ token }) => (token === 'ok' ? { name: 'a' } : undefined) });
+    server.handle('setTarget', ({ target }) => ({ ok: true, target }));
+    const p = await peer(server, { query: '?token=ok' }).opened();
+    p.send({ type: 'sub', id: 's', channel: 'device', params: { id: 'oven' } });
+    await waitFor(() => p.frames.some((f) => f.type === 'subscribed'), 3000, 'subscribed');
+    await server.publish('device', { id: 'oven' }, { id: 'oven', temperature: 1 });
+    p.send({ type: 'req', id: 'r', name: 'setTarget', payload: { id: 'oven', target: 5 } });
+    await waitFor(() => p.frames.some((f) => f.type === 'res'), 3000, 'the reply');
+    const refused = peer(server, { query: '?token=bad' });
+    expect(await refused.closed()).toBe(4401);
+
+    const response = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    // Parse the exposition: every sample line is `name{labels} value`, every name has HELP and TYPE.
+    const samples = new Map<string, number>();
+    const types = new Map<string, string>();
+    for (const line of (await response.text()).trim().split('\n')) {
+      const typed = /^# TYPE (\S+) (counter|gauge|histogram)$/.exec(line);
+      if (typed) types.set(typed[1]!, typed[2]!);
+      if (line.startsWith('#')) continue;
+      const match = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+      expect(match, line).not.toBeNull();
+      samples.set(`${match![1]}${match![2] ?? ''}`, Number(match![3]));
+    }
+    expect(samples.get('rxwire_connections')).toBe(1);
+    expect(samples.get('rxwire_subscriptions')).toBe(1);
+    expect(samples.get('rxwire_messages_published_total')).toBe(1);
+    expect(samples.get('rxwire_frames_sent_total')).toBeGreaterThanOrEqual(3); // subscribed, msg, res
+    expect(samples.get('rxwire_refused_total{reason="unauthorized"}')).toBe(1);
+    expect(samples.get('rxwire_request_duration_seconds_count{request="setTarget"}')).toBe(1);
+    expect(samples.get('rxwire_request_duration_seconds_bucket{request="setTarget",le="+Inf"}')).toBe(1);
+    expect(types.get('rxwire_request_duration_seconds')).toBe('histogram');
+    expect(types.get('rxwire_connections')).toBe('gauge');
+    // Anything else on the HTTP server still says WebSocket only.
+    expect((await fetch(`http://127.0.0.1:${server.port}/other`)).status).toBe(426);
+  });
+});
+
+describe('server errors', () => {
+  it('are RxwireErrors with stable kinds', async () => {
+    const server = await start();
+    await server.close();
+    const error = await server.publish('device', { id: 'x' }, { id: 'x', temperature: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RxwireError);
+    expect(error).toMatchObject({ kind: 'SERVER_CLOSED', name: 'ServerClosedError' });
+    expect(new RequestError('X', 'x')).toMatchObject({ kind: 'REQUEST_FAILED', name: 'RequestError', code: 'X' });
+    expect(new ForbiddenError()).toMatchObject({ kind: 'FORBIDDEN', name: 'ForbiddenError' });
   });
 });
