@@ -94,7 +94,9 @@ describe('a server process under hostile frames, with a healthy client connected
     expect(await tooBig.closed()).toBe(1009);
     const pinger = await new RawPeer(url).opened();
     for (let i = 0; i < 300 && pinger.socket.readyState === WebSocket.OPEN; i++) pinger.socket.ping();
-    expect(await pinger.closed()).toBe(1008);
+    // The flooder may see 1006: closing a socket with unread pings in its buffer resets
+    // it (TCP RST), so the close frame can be lost. The server reports 1008 (checked below).
+    expect([1008, 1006]).toContain(await pinger.closed());
 
     await server.next((line) => line.fed === 300, 30_000);
     await waitFor(() => received.length >= 300, 10_000, 'every message at the healthy client');

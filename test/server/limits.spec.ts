@@ -250,7 +250,9 @@ describe('refusals that cost the server nothing', () => {
     server.connections$.subscribe((e) => events.push(e));
     const flood = await peer(server).opened();
     for (let i = 0; i < 200 && flood.socket.readyState === WebSocket.OPEN; i++) flood.socket.ping();
-    expect(await flood.closed()).toBe(1008);
+    // The flooder may see 1006 (its unread pings make the close a TCP reset); the server's
+    // own report below is what must say 1008.
+    expect([1008, 1006]).toContain(await flood.closed());
     await waitFor(() => events.some((e) => e.type === 'disconnected'), 3000, 'the disconnect');
     expect(events.find((e) => e.type === 'disconnected')).toMatchObject({ code: 1008, reason: 'rate limit exceeded' });
     const stats = await firstValueFrom(server.stats$);
