@@ -95,8 +95,8 @@ if (mode === 'raw') {
     const message = JSON.parse(String(data));
     if (message.type === 'msg') {
       const route = routes.get(message.id);
-      if (route && message.seq > route.seq) {
-        route.seq = message.seq;
+      if (route && message.offset > route.seq) {
+        route.seq = message.offset;
         route.next(message.data);
       }
       check();

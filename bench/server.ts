@@ -33,7 +33,7 @@ async function blast(socket: WebSocket, ids: string[], seqs: Map<string, number>
       seqs.set(id, seq);
       const temperature = 20 + (i % 200) / 10;
       const data = readings > 0 ? `{"id":"dev-${i % 10000}","readings":${readingsOf(readings)}}` : `{"id":"dev-${i % 10000}","temperature":${temperature},"unit":"celsius"}`;
-      parts.push(textFrame(`{"type":"msg","id":"${id}","seq":${seq},"data":${data}}`));
+      parts.push(textFrame(`{"type":"msg","id":"${id}","offset":${seq},"data":${data}}`));
     }
     if (!raw.write(Buffer.concat(parts))) await new Promise((resolve) => raw.once('drain', resolve));
   }
@@ -41,13 +41,13 @@ async function blast(socket: WebSocket, ids: string[], seqs: Map<string, number>
 
 wss.on('connection', (socket) => {
   const ids: string[] = [];
-  // Sequence numbers run on across batches, as a real channel's do.
+  // Offsets run on across batches, as a real channel's do.
   const seqs = new Map<string, number>();
   socket.on('message', (data) => {
     const message = JSON.parse(String(data));
     if (message.type === 'sub') {
       ids.push(message.id);
-      socket.send(JSON.stringify({ type: 'subscribed', id: message.id, seq: 0 }));
+      socket.send(JSON.stringify({ type: 'subscribed', id: message.id, epoch: 'bench', offset: 0 }));
     } else if (message.type === 'ping') {
       socket.send('{"type":"pong"}');
     } else if (message.type === 'start') {

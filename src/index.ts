@@ -42,6 +42,7 @@ export {
   ErrorKind,
   RxwireError,
   ConnectionClosedError,
+  ConnectTimeoutError,
   HeartbeatTimeoutError,
   DecodeError,
   MessageDroppedError,
@@ -75,6 +76,7 @@ export type {
 } from './protocol/defineProtocol';
 export { jsonEnvelope } from './protocol/jsonEnvelope';
 export type { Inbound, WireAdapter, WireError, WireRequest, WireSubscription } from './protocol/adapter';
+export type { StreamPosition } from './protocol/position';
 export { formatErrors } from './protocol/validate';
 export type { GapNotice } from './client/channels';
 export { retryWithBackoff, exponentialBackoff, linearBackoff } from './operators/retryWithBackoff';

@@ -1,19 +1,42 @@
 import type { Sink } from '../internal/directObservable';
 import type * as t from 'io-ts';
 import type { Inbound, WireAdapter, WireSubscription } from '../protocol/adapter';
+import type { StreamPosition } from '../protocol/position';
 import { DecodeError, SubscriptionError } from '../protocol/errors';
 import { check, isPlainCodec } from '../protocol/validate';
 
-/** A notice that messages of a channel were lost and cannot be replayed: refetch what you need. */
+/**
+ * A notice that messages of a channel were lost and cannot be replayed: refetch what
+ * you need. One notice per loss; never one when nothing was lost.
+ *
+ * Within one epoch (the client was away longer than the server's history reaches),
+ * `from`..`to` are the offsets lost and `lost` is how many. When the stream's epoch
+ * changed (its history was lost: a new stream, a server restart without persistence,
+ * history expired), `epoch` is the new one and `lost` is undefined: nobody can say how
+ * many messages the old epoch still had; `from`..`to`, if present, are offsets of the
+ * new epoch that are gone too.
+ *
+ * @example
+ * ```ts
+ * client.gaps$.subscribe((gap) => {
+ *   console.warn(`${gap.channel}: ${gap.lost ?? 'an unknown number of'} messages lost`);
+ *   refetch(gap.channel, gap.params);
+ * });
+ * ```
+ */
 export interface GapNotice {
   /** The channel's name. */
   readonly channel: string;
   /** The channel's parameters. */
   readonly params: unknown;
-  /** The first missing sequence number. */
-  readonly from: number;
-  /** The last missing sequence number. */
-  readonly to: number;
+  /** The stream's epoch after the loss: the messages that follow belong to it. */
+  readonly epoch: string;
+  /** How many messages were lost, when that is known. */
+  readonly lost?: number;
+  /** The first offset of `epoch` lost, when the loss lies in it. */
+  readonly from?: number;
+  /** The last offset of `epoch` lost, when the loss lies in it. */
+  readonly to?: number;
 }
 
 type MessageFrame = Extract<Inbound, { kind: 'message' }>;
@@ -30,8 +53,12 @@ export class ChannelEntry {
   // of its own so that delivery touches one object less; more go in `others`.
   private first: Sink<unknown> | undefined;
   private others: Array<Sink<unknown>> | undefined = undefined;
-  /** The last sequence number delivered, kept across reconnects for `since`. */
-  lastSeq: number | undefined = undefined;
+  /** The stream's epoch as last seen, kept across reconnects for `since`. */
+  epoch: string | undefined = undefined;
+  /** The offset of the last message delivered in `epoch` (or the stream's when first subscribed). */
+  offset: number | undefined = undefined;
+  /** A resubscribe found a new epoch and no `gap` has told of the loss yet. */
+  untold = false;
   /** Whether the codec is plain, so that `is` can stand in for `decode` (see `isPlainCodec`). */
   readonly asIs: boolean;
   readonly codec: t.Mixed;
@@ -91,8 +118,13 @@ export class ChannelEntry {
     this.registry.deliver(this, frame as MessageFrame);
   }
 
+  /** The position to resume from, once the stream's epoch and an offset are known. */
+  get position(): StreamPosition | undefined {
+    return this.epoch === undefined || this.offset === undefined ? undefined : { epoch: this.epoch, offset: this.offset };
+  }
+
   /** The wire subscription on the current connection. */
-  wire(id: string, since?: number): WireSubscription {
+  wire(id: string, since?: StreamPosition): WireSubscription {
     return since === undefined
       ? { id, channel: this.channel, params: this.wireParams }
       : { id, channel: this.channel, params: this.wireParams, since };
@@ -112,8 +144,8 @@ export interface ChannelIo {
 
 /**
  * The client's live channels: subscribes each on the wire exactly once per connection,
- * routes inbound messages to them by one map lookup, drops replayed duplicates by
- * sequence number, and turns lost ranges into gap notices.
+ * with the last position seen, routes inbound messages to them by one map lookup, drops
+ * replayed duplicates by offset, and turns losses into exactly one gap notice each.
  */
 export class ChannelRegistry {
   /** The live channels by routing key, for the `route` operator. */
@@ -161,7 +193,7 @@ export class ChannelRegistry {
     }
   }
 
-  /** A connection opened: subscribe every live channel on it, once, with its last seq. */
+  /** A connection opened: subscribe every live channel on it, once, with its last position. */
   onOpen(): void {
     for (const entry of this.entries) this.subscribeOnWire(entry);
   }
@@ -177,11 +209,24 @@ export class ChannelRegistry {
     const entry = this.routes.get(inbound.key);
     if (!entry) return true; // about a subscription already left: nothing to do
     if (inbound.kind === 'subscribed') {
-      // A first subscribe learns where the channel stands, so a later jump is detectable.
-      if (entry.lastSeq === undefined && inbound.seq !== undefined) entry.lastSeq = inbound.seq;
+      if (inbound.epoch === undefined || inbound.offset === undefined) return true;
+      if (entry.position === undefined) {
+        // A first subscribe learns where the stream stands, so a later jump is detectable.
+        entry.epoch = inbound.epoch;
+        entry.offset = inbound.offset;
+      } else if (inbound.epoch !== entry.epoch) {
+        // Resumed into a new epoch: the server's `gap` follows and tells of the loss.
+        entry.epoch = inbound.epoch;
+        entry.offset = 0;
+        entry.untold = true;
+      }
     } else if (inbound.kind === 'gap') {
-      this.io.onGap({ channel: entry.channel, params: entry.params, from: inbound.from, to: inbound.to });
-      if (entry.lastSeq === undefined || inbound.to > entry.lastSeq) entry.lastSeq = inbound.to;
+      entry.untold = false;
+      entry.epoch = inbound.epoch;
+      // With no range, the next message's offset is taken as it comes.
+      entry.offset = inbound.to;
+      if (inbound.lost === 0) return true; // nothing lost: not a gap
+      this.gap(entry, inbound.epoch, inbound.from, inbound.to, inbound.lost);
     } else {
       this.entries.delete(entry);
       this.forget(entry);
@@ -193,7 +238,7 @@ export class ChannelRegistry {
 
   private subscribeOnWire(entry: ChannelEntry): void {
     if (entry.wireId !== undefined) return; // exactly once per connection
-    const wire = entry.wire(this.io.nextId(), entry.lastSeq);
+    const wire = entry.wire(this.io.nextId(), entry.position);
     const key = this.adapter.routeKey(wire);
     entry.wireId = wire.id;
     entry.key = key;
@@ -207,20 +252,39 @@ export class ChannelRegistry {
     entry.key = undefined;
   }
 
-  /** Delivers a message to its channel: dedupe and gap detection by seq, then validation. */
+  private gap(entry: ChannelEntry, epoch: string, from: number | undefined, to: number | undefined, lost: number | undefined): void {
+    const notice: { -readonly [K in keyof GapNotice]: GapNotice[K] } = { channel: entry.channel, params: entry.params, epoch };
+    if (lost !== undefined) notice.lost = lost;
+    if (from !== undefined && to !== undefined) {
+      notice.from = from;
+      notice.to = to;
+    }
+    this.io.onGap(notice);
+  }
+
+  /** Delivers a message to its channel: dedupe and gap detection by offset, then validation. */
   deliver(entry: ChannelEntry, frame: MessageFrame): void {
-    const seq = frame.seq;
-    if (seq !== undefined) {
-      const last = entry.lastSeq;
-      if (last !== undefined) {
-        if (seq <= last) {
+    const offset = frame.offset;
+    if (offset !== undefined) {
+      const epoch = frame.epoch ?? entry.epoch;
+      if (entry.untold) {
+        // A server that did not say what the new epoch cost: still a loss, of unknown size.
+        entry.untold = false;
+        this.gap(entry, epoch ?? '', undefined, undefined, undefined);
+      } else if (entry.epoch !== undefined && epoch !== entry.epoch) {
+        // The first message of a new epoch, with no loss announced: the previous epoch
+        // ended with what was delivered; only a hole at the start of the new one counts.
+        if (offset > 1) this.gap(entry, epoch!, 1, offset - 1, offset - 1);
+      } else if (entry.offset !== undefined) {
+        if (offset <= entry.offset) {
           this.io.onDuplicate();
           return;
         }
         // A jump the server did not announce is still a loss: never skip it silently.
-        if (seq > last + 1) this.io.onGap({ channel: entry.channel, params: entry.params, from: last + 1, to: seq - 1 });
+        if (offset > entry.offset + 1) this.gap(entry, epoch ?? '', entry.offset + 1, offset - 1, offset - 1 - entry.offset);
       }
-      entry.lastSeq = seq;
+      entry.epoch = epoch;
+      entry.offset = offset;
     }
     const data = frame.data;
     if (entry.asIs && entry.codec.is(data)) return entry.emit(data);

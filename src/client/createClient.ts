@@ -78,6 +78,7 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
     queue: { max = 1000, overflow = 'drop-oldest' } = {},
     requestTimeout = 10_000,
     closeTimeout = 1000,
+    connectTimeout = 10_000,
     maxDepth = 64,
     maxPayload = 16 * 1024 * 1024,
     statsInterval = 1000,
@@ -191,6 +192,8 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
             isPong: heartbeatOptions.isPong ?? ((message: unknown) => adapter.decode(message).kind === 'pong'),
           },
     closeTimeout,
+    connectTimeout,
+    isAcceptance: adapter.acceptance ? (message: unknown) => adapter.decode(message).kind === 'accepted' : undefined,
     maxDepth,
     maxPayload,
     scheduler,
@@ -251,7 +254,7 @@ export function createClient<P extends Protocol = EmptyProtocol>(options: Client
             refresh = info.refreshCredentials;
             errors.next(toClientError(info.error));
             setState({ status: 'reconnecting', attempt: info.attempt, delay: info.delay, code: info.code, error: info.error });
-            requests.onClose();
+            requests.onClose(info.error);
           },
         }),
     tap({

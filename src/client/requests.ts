@@ -2,7 +2,7 @@ import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import type * as t from 'io-ts';
 import type { Inbound, WireAdapter } from '../protocol/adapter';
 import { ConnectionClosedError, DecodeError, RemoteError, RequestTimeoutError } from '../protocol/errors';
-import { CloseCode } from '../protocol/closeCodes';
+import { CloseCode, closeCodeOf } from '../protocol/closeCodes';
 import { checkParsed } from '../protocol/validate';
 
 interface PendingRequest {
@@ -74,12 +74,14 @@ export class RequestTable {
   }
 
   /**
-   * The connection is gone. A request already sent cannot be known to have run or
-   * not: it fails rather than being sent twice.
+   * The connection is gone, with `cause` (what it ended with). A request already sent
+   * cannot be known to have run or not: it fails rather than being sent twice, with
+   * the close's real code.
    */
-  onClose(): void {
+  onClose(cause?: unknown): void {
+    const code = closeCodeOf(cause) ?? CloseCode.AbnormalClosure;
     for (const request of [...this.pending.values()]) {
-      if (request.sent) request.sink.error(new ConnectionClosedError(CloseCode.AbnormalClosure, `the connection closed before the reply to "${request.name}"`));
+      if (request.sent) request.sink.error(new ConnectionClosedError(code, `the connection closed before the reply to "${request.name}"`, cause));
     }
   }
 

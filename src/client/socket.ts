@@ -1,8 +1,8 @@
-import { Observable, SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
+import { Observable, SchedulerLike, Subject, Subscription, asyncScheduler } from 'rxjs';
 import { webSocket, WebSocketSubject } from 'rxjs/webSocket';
 import { heartbeat } from '../operators/heartbeat';
 import { deeperThan } from '../protocol/validate';
-import { ConnectionClosedError, DecodeError, HeartbeatTimeoutError, InvalidOptionsError } from '../protocol/errors';
+import { ConnectTimeoutError, ConnectionClosedError, DecodeError, HeartbeatTimeoutError, InvalidOptionsError } from '../protocol/errors';
 import { CloseCode, closeCodeOfWsError } from '../protocol/closeCodes';
 import { frameSize } from '../internal/utf8';
 import type { ClientHeartbeatOptions, WebSocketConstructor, WebSocketLike } from './types';
@@ -26,6 +26,13 @@ export interface SocketHooks {
   maxDepth: number;
   /** The largest inbound frame, passed to WebSocket classes that take it (`ws`). */
   maxPayload: number;
+  /** Milliseconds from the attempt's start to acceptance before it is abandoned. */
+  connectTimeout: number;
+  /**
+   * Whether a parsed frame is the server's acceptance; undefined when the server sends
+   * none, and a connection is accepted as soon as its socket opens.
+   */
+  isAcceptance: ((message: unknown) => boolean) | undefined;
   scheduler: SchedulerLike | undefined;
   /** The socket opened: `send` writes a frame on it. */
   onOpen(socket: OpenSocket): void;
@@ -76,10 +83,13 @@ function clip(text: string): string {
 }
 
 /**
- * One connection attempt over a `WebSocketSubject`: emits {@link OPENED} when the
- * socket opens, then every inbound message parsed from JSON. Errors with
- * {@link ConnectionClosedError} when the socket closes or fails, and with
- * {@link HeartbeatTimeoutError} when it goes silent. Unsubscribing closes it with 1000.
+ * One connection attempt over a `WebSocketSubject`: emits {@link OPENED} once the
+ * connection is accepted (the server's acceptance frame, or the socket opening when
+ * the server sends none), then every inbound message parsed from JSON. Errors with
+ * {@link ConnectTimeoutError} when it is not accepted within `connectTimeout`, with
+ * {@link ConnectionClosedError} when the socket closes or fails (`phase` says whether
+ * it had been accepted), and with {@link HeartbeatTimeoutError} when it goes silent
+ * after acceptance. Unsubscribing closes it with 1000.
  */
 export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable<unknown> {
   const scheduler = hooks.scheduler ?? asyncScheduler;
@@ -88,6 +98,7 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
     let lastClose: { code: number; reason: string } | undefined;
     let terminateTimer: Subscription | undefined;
     let failed = false;
+    let accepted = false;
 
     const Ctor = hooks.WebSocketCtor;
     // Wrapping the constructor keeps a handle on the raw socket (for terminate() and
@@ -99,7 +110,7 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
       return raw;
     } as unknown as new (url: string, protocols?: string | string[]) => WebSocket;
 
-    const canSend = (): boolean => raw?.readyState === 1;
+    const canSend = (): boolean => accepted && raw?.readyState === 1;
     const send = (frame: string): void => {
       subject.next(frame);
       hooks.onFrameOut(frameSize(frame));
@@ -111,6 +122,47 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
       canSend,
       send,
     };
+    const fail = (error: unknown): void => {
+      if (failed) return;
+      failed = true;
+      subscriber.error(error);
+    };
+    // Connecting has its own deadline, from the attempt's start to acceptance.
+    const connectTimer = scheduler.schedule(() => fail(new ConnectTimeoutError(hooks.connectTimeout)), hooks.connectTimeout);
+
+    // After acceptance, frames go through the heartbeat (whose silence budget starts
+    // then), are parsed, and are delivered.
+    const afterAcceptance = new Subject<unknown>();
+    const hb = hooks.heartbeat;
+    const ping: string | undefined = hb ? JSON.stringify(hb.ping) : undefined;
+    const live: Observable<unknown> = hb
+      ? afterAcceptance.pipe(
+          heartbeat<unknown>({
+            interval: hb.interval,
+            timeout: hb.timeout,
+            scheduler: hooks.scheduler,
+            send: () => {
+              if (ping !== undefined && canSend()) send(ping);
+            },
+            isPong: (data) => typeof data === 'string' && data.length <= MAX_PONG_LENGTH && isPongFrame(data, hb.isPong),
+            onRoundTrip: hooks.onRoundTrip,
+          }),
+        )
+      : afterAcceptance;
+    let liveSubscription: Subscription | undefined;
+    const accept = (): void => {
+      accepted = true;
+      connectTimer.unsubscribe();
+      liveSubscription = live.subscribe({
+        next: (data) => {
+          const message = parseFrame(data, hooks);
+          if (message !== INVALID) subscriber.next(message);
+        },
+        error: fail,
+      });
+      subscriber.next(OPENED);
+      hooks.onOpen(handle);
+    };
 
     const subject: WebSocketSubject<unknown> = webSocket<unknown>({
       url: target.url,
@@ -121,8 +173,7 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
       deserializer: (event) => event.data,
       openObserver: {
         next: () => {
-          subscriber.next(OPENED);
-          hooks.onOpen(handle);
+          if (!hooks.isAcceptance) accept();
         },
       },
       closingObserver: { next: () => hooks.onClosing(handle) },
@@ -135,41 +186,26 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
       },
     });
 
-    const hb = hooks.heartbeat;
-    const ping: string | undefined = hb ? JSON.stringify(hb.ping) : undefined;
-    let inbound: Observable<unknown> = subject;
-    if (hb) {
-      inbound = subject.pipe(
-        heartbeat<unknown>({
-          interval: hb.interval,
-          timeout: hb.timeout,
-          scheduler: hooks.scheduler,
-          send: () => {
-            if (ping !== undefined && canSend()) send(ping);
-          },
-          isPong: (data) => typeof data === 'string' && data.length <= MAX_PONG_LENGTH && isPongFrame(data, hb.isPong),
-          onRoundTrip: hooks.onRoundTrip,
-        }),
-      );
-    }
-
-    const inner = inbound.subscribe({
+    const inner = subject.subscribe({
       next: (data) => {
+        if (accepted) return afterAcceptance.next(data);
+        // Before acceptance only the acceptance frame is looked for; anything else is
+        // delivered as it comes (rxwire's server sends nothing before it).
         const message = parseFrame(data, hooks);
-        if (message !== INVALID) subscriber.next(message);
+        if (message === INVALID) return;
+        if (hooks.isAcceptance?.(message)) accept();
+        else subscriber.next(message);
       },
-      error: (error: unknown) => {
-        failed = true;
-        subscriber.error(toConnectionError(error, lastClose));
-      },
+      error: (error: unknown) => fail(toConnectionError(error, lastClose, accepted)),
       complete: () => {
-        failed = true;
         const { code, reason } = lastClose ?? { code: CloseCode.AbnormalClosure, reason: '' };
-        subscriber.error(new ConnectionClosedError(code, reason));
+        fail(new ConnectionClosedError(code, reason, undefined, accepted ? 'open' : 'connecting'));
       },
     });
 
     return () => {
+      connectTimer.unsubscribe();
+      liveSubscription?.unsubscribe();
       hooks.onClosing(handle);
       const socket = raw;
       if (failed || !socket) {
@@ -201,18 +237,22 @@ function isPongFrame(data: string, isPong: (message: unknown) => boolean): boole
   }
 }
 
-function toConnectionError(error: unknown, lastClose: { code: number; reason: string } | undefined): unknown {
+function toConnectionError(error: unknown, lastClose: { code: number; reason: string } | undefined, accepted: boolean): unknown {
   if (error instanceof HeartbeatTimeoutError || error instanceof ConnectionClosedError) return error;
   if (error instanceof SyntaxError || error instanceof TypeError) {
     // The WebSocket constructor refused the URL or protocols: retrying cannot help.
     return new InvalidOptionsError(`the WebSocket could not be created: ${error.message}`);
   }
+  const phase = accepted ? 'open' : 'connecting';
   const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'number') return new ConnectionClosedError(code, (error as { reason?: string }).reason ?? '', error);
+  if (typeof code === 'number') return new ConnectionClosedError(code, (error as { reason?: string }).reason ?? '', error, phase);
+  // Node's ws puts what went wrong (ECONNREFUSED, a refused frame) on the error event;
+  // a browser says nothing more than that there was an error.
+  const underlying = (error as { error?: unknown })?.error;
+  const detail = underlying instanceof Error ? underlying : undefined;
   // ws refused a frame (too big, invalid UTF-8): it closed with that code, though the
   // close event that follows will read 1006.
-  const refused = (error as { error?: { code?: unknown; message?: string } })?.error;
-  const sent = closeCodeOfWsError(refused?.code);
-  if (sent !== undefined) return new ConnectionClosedError(sent, refused?.message ?? '', error);
-  return new ConnectionClosedError(lastClose?.code ?? CloseCode.AbnormalClosure, lastClose?.reason ?? '', error);
+  const sent = closeCodeOfWsError((detail as { code?: unknown } | undefined)?.code);
+  if (sent !== undefined) return new ConnectionClosedError(sent, detail!.message, detail, phase);
+  return new ConnectionClosedError(lastClose?.code ?? CloseCode.AbnormalClosure, lastClose?.reason || detail?.message || '', detail ?? error, phase);
 }

@@ -14,7 +14,7 @@ import type {
   RequestPayload,
   ResponseOf,
 } from '../protocol/defineProtocol';
-import type { ClientError } from '../protocol/errors';
+import type { ClientError, ConnectTimeoutError } from '../protocol/errors';
 import type { GapNotice } from './channels';
 
 /**
@@ -195,6 +195,15 @@ export interface ClientOptions<P extends Protocol = EmptyProtocol> {
    */
   closeTimeout?: number;
   /**
+   * Milliseconds a connection attempt has to be accepted: the socket opening and, for
+   * servers that send one (rxwire's), the acceptance frame after authentication. An
+   * attempt past it fails with {@link ConnectTimeoutError} and is retried like a drop.
+   * The heartbeat starts only after acceptance, so a slow handshake is judged by this
+   * alone.
+   * @defaultValue 10000
+   */
+  connectTimeout?: number;
+  /**
    * The deepest nesting of arrays and objects accepted in an inbound frame, the
    * envelope counting as one level. A deeper frame is dropped and reported on `errors$`
    * as a {@link DecodeError}; the connection and every channel go on. It bounds what a
@@ -314,7 +323,8 @@ export interface Client<P extends Protocol = EmptyProtocol> {
    * Observers of the same channel and params (compared by value, key order ignored)
    * share one wire subscription: it is sent when the first observer arrives and undone
    * when the last leaves. After every reconnect it is sent again, once, with the last
-   * sequence number seen; replayed messages already delivered are dropped. A server
+   * position seen (the stream's epoch and offset); replayed messages already delivered
+   * are dropped, and what the server can no longer replay is one notice on `gaps$`. A server
    * refusal errors this Observable alone with {@link SubscriptionError}; params that
    * fail their codec error it with {@link ValidationError} before anything is sent.
    */

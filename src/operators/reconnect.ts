@@ -127,9 +127,11 @@ export function backoffDelay(
  * opens a socket and errors with a close code when it closes unexpectedly. The
  * operator:
  *
- * - gives up on a close code in `fatalCodes` (1008 and 4403 by default);
+ * - gives up on a close code in `fatalCodes` (1008 and 4403 by default; any code the
+ *   user lists, 4401 included);
  * - retries a 4401 (unauthorized) once at once, telling `onRetry` to refresh the
- *   credentials, and treats a second 4401 in a row as fatal;
+ *   credentials, and treats a second 4401 before the source emitted again as fatal
+ *   (a connection that emits, that is one accepted, earns its next 4401 a retry);
  * - waits `backoffDelay(attempt)` before any other retry, or less if `online$` emits;
  * - resets the attempt count once a connection has stayed up for `resetAfter`;
  * - gives up after `maxAttempts` retries in a row, erroring with the last error.
@@ -164,10 +166,11 @@ export function reconnect<T>(config: ReconnectConfig = {}): MonoTypeOperatorFunc
         return source.pipe(
           tap({
             next: () => {
-              stable ??= scheduler.schedule(() => {
-                attempt = 0;
-                unauthorizedRetried = false;
-              }, resetAfter);
+              // A connection that got as far as a first value was accepted: a later 4401
+              // (an expired token) deserves a fresh token again. The backoff resets only
+              // once it has stayed up for resetAfter.
+              unauthorizedRetried = false;
+              stable ??= scheduler.schedule(() => (attempt = 0), resetAfter);
             },
             finalize: () => stable?.unsubscribe(),
           }),
@@ -178,9 +181,10 @@ export function reconnect<T>(config: ReconnectConfig = {}): MonoTypeOperatorFunc
         retry({
           delay: (error: unknown) => {
             const code = closeCodeOf(error);
+            // The user's fatal codes win for every code, 4401 included.
+            if (!isRetryableClose(error, fatalCodes)) return throwError(() => error);
             const unauthorized = code === CloseCode.Unauthorized;
             if (unauthorized && unauthorizedRetried) return throwError(() => error);
-            if (!unauthorized && !isRetryableClose(error, fatalCodes)) return throwError(() => error);
             attempt += 1;
             if (attempt > maxAttempts) return throwError(() => error);
             if (unauthorized) unauthorizedRetried = true;

@@ -1,6 +1,8 @@
+import type { StreamPosition } from './position';
+
 /**
  * What the client asks an adapter to put on the wire for a subscription.
- * `since` is the last sequence number seen, present on a resubscribe.
+ * `since` is the last position seen, present on a resubscribe.
  */
 export interface WireSubscription {
   /** A fresh id for this subscription on this connection, chosen by the client. */
@@ -9,8 +11,8 @@ export interface WireSubscription {
   readonly channel: string;
   /** The channel's parameters, encoded by their codec. */
   readonly params: unknown;
-  /** The last sequence number this subscription saw, on a resubscribe after a reconnect. */
-  readonly since?: number;
+  /** The last position (epoch and offset) this subscription saw, on a resubscribe after a reconnect. */
+  readonly since?: StreamPosition;
 }
 
 /** A request as the client asks an adapter to put it on the wire. */
@@ -40,8 +42,10 @@ export type Inbound =
       readonly kind: 'message';
       /** The routing key: what {@link WireAdapter.routeKey} gave for the subscription. */
       readonly key: string;
-      /** The message's sequence number within its channel and params, if the server numbers them. */
-      readonly seq?: number;
+      /** The message's offset within its stream's epoch, if the server numbers messages. */
+      readonly offset?: number;
+      /** The stream's epoch, when the server says it: on the first message of a new epoch that follows without a loss. */
+      readonly epoch?: string;
       /** The message, still encoded. */
       readonly data: unknown;
     }
@@ -50,8 +54,10 @@ export type Inbound =
       readonly kind: 'subscribed';
       /** The subscription's routing key. */
       readonly key: string;
-      /** The channel's current sequence number, if the server numbers messages. */
-      readonly seq?: number;
+      /** The stream's current epoch, if the server numbers messages. */
+      readonly epoch?: string;
+      /** The stream's current offset (of its last message, 0 before the first), if the server numbers messages. */
+      readonly offset?: number;
     }
   | {
       /** The server refused a subscription, or ended it with an error. */
@@ -62,14 +68,18 @@ export type Inbound =
       readonly error: WireError;
     }
   | {
-      /** The server cannot replay messages `from`..`to` of a subscription. */
+      /** Messages of a subscription are lost: the server cannot deliver or replay them. */
       readonly kind: 'gap';
       /** The subscription's routing key. */
       readonly key: string;
-      /** The first sequence number that is lost. */
-      readonly from: number;
-      /** The last sequence number that is lost. */
-      readonly to: number;
+      /** The epoch of the messages that follow: a new one when the stream's history was lost. */
+      readonly epoch: string;
+      /** The first offset of `epoch` that is lost, if the server says. */
+      readonly from?: number;
+      /** The last offset of `epoch` that is lost, if the server says. */
+      readonly to?: number;
+      /** How many messages were lost, when known. */
+      readonly lost?: number;
     }
   | {
       /** An event. */
@@ -94,6 +104,17 @@ export type Inbound =
       readonly kind: 'pong';
     }
   | {
+      /**
+       * The server accepted the connection (after authenticating it): only now is it
+       * open. Sent once, first, by servers whose adapter declares {@link WireAdapter.acceptance}.
+       */
+      readonly kind: 'accepted';
+      /** The server's id of the connection, if it says one. */
+      readonly connection?: string;
+      /** The server's native ping interval in milliseconds, if it says one. */
+      readonly pingInterval?: number;
+    }
+  | {
       /** A frame the adapter does not understand; reported on `errors$` with `reason`. */
       readonly kind: 'unknown';
       /** Why the frame was not understood. */
@@ -111,6 +132,15 @@ export type Inbound =
  * "send nothing".
  */
 export interface WireAdapter {
+  /**
+   * Whether the server accepts a connection with a frame of its own (one that decodes
+   * to `accepted`) after authenticating it. The client's `state$` then becomes `open`,
+   * and it sends subscriptions, requests and queued messages, only once that frame
+   * arrives; a connection the server refuses never shows `open`. Without it, a
+   * connection is open as soon as the socket is.
+   * @defaultValue false
+   */
+  readonly acceptance?: boolean;
   /** Frames to send first on every new connection (a handshake such as `connection_init`). */
   hello?(): unknown[];
   /** The frame that subscribes. */

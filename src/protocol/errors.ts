@@ -7,6 +7,8 @@ export const ErrorKind = {
   ConnectionClosed: 'CONNECTION_CLOSED',
   /** {@link HeartbeatTimeoutError}: the server went silent. */
   HeartbeatTimeout: 'HEARTBEAT_TIMEOUT',
+  /** {@link ConnectTimeoutError}: a connection was not accepted within `connectTimeout`. */
+  ConnectTimeout: 'CONNECT_TIMEOUT',
   /** {@link DecodeError}: an inbound frame could not be decoded. */
   DecodeFailed: 'DECODE_FAILED',
   /** {@link QueueOverflowError}: the offline queue was full. */
@@ -74,6 +76,9 @@ export class RxwireError<K extends ErrorKind = ErrorKind> extends Error {
 /**
  * The connection ended without the user asking for it: the server closed it, or
  * the network failed (code 1006). `reconnect` decides from `code` whether to retry.
+ * `phase` says whether the connection had been accepted: `'connecting'` for one that
+ * never opened (refused with 4401 / 4403 / 1013, or unreachable: then `cause` holds
+ * what the platform reported, such as Node's `ECONNREFUSED`, and `reason` its message).
  *
  * @example
  * ```ts
@@ -88,15 +93,43 @@ export class ConnectionClosedError extends RxwireError<typeof ErrorKind.Connecti
 
   /**
    * @param code - the close code (1006 when the connection was lost without a close frame).
-   * @param reason - the close reason the server gave, if any.
+   * @param reason - the close reason the server gave, or what the platform said went wrong.
    * @param cause - the underlying event or error.
+   * @param phase - `'connecting'` when the connection was never accepted, `'open'` when it had been.
    */
   constructor(
     readonly code: number,
     readonly reason: string = '',
     cause?: unknown,
+    readonly phase: 'connecting' | 'open' = 'open',
   ) {
-    super(ErrorKind.ConnectionClosed, `connection closed with code ${code}${reason ? `: ${reason}` : ''}`, { cause });
+    super(
+      ErrorKind.ConnectionClosed,
+      `${phase === 'connecting' ? 'connection failed before it was accepted' : 'connection closed'}, code ${code}${reason ? `: ${reason}` : ''}`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * A connection attempt was not accepted within the client's `connectTimeout` (the
+ * socket did not open, or the server did not send its acceptance): it is abandoned and
+ * retried like a drop.
+ *
+ * @example
+ * ```ts
+ * client.errors$.subscribe((error) => {
+ *   if (error.kind === 'CONNECT_TIMEOUT') console.warn(`not accepted within ${error.timeout} ms; retrying`);
+ * });
+ * ```
+ */
+export class ConnectTimeoutError extends RxwireError<typeof ErrorKind.ConnectTimeout> {
+  /** Always `'ConnectTimeoutError'`, also in minified builds. */
+  override readonly name: string = 'ConnectTimeoutError';
+
+  /** @param timeout - the `connectTimeout` that passed, in milliseconds. */
+  constructor(readonly timeout: number) {
+    super(ErrorKind.ConnectTimeout, `the connection was not accepted within ${timeout} ms`);
   }
 }
 
@@ -415,6 +448,7 @@ export class CircuitOpenError extends RxwireError<typeof ErrorKind.CircuitOpen> 
  */
 export type ClientError =
   | ConnectionClosedError
+  | ConnectTimeoutError
   | HeartbeatTimeoutError
   | DecodeError
   | MessageDroppedError
@@ -429,6 +463,7 @@ export type ClientError =
 export function toClientError(error: unknown): ClientError {
   if (
     error instanceof ConnectionClosedError ||
+    error instanceof ConnectTimeoutError ||
     error instanceof HeartbeatTimeoutError ||
     error instanceof DecodeError ||
     error instanceof MessageDroppedError ||

@@ -1,4 +1,5 @@
 import type { Inbound, WireAdapter, WireError } from './adapter';
+import { isEpoch, isOffset } from './position';
 
 const UNKNOWN_TYPE: Inbound = { kind: 'unknown', reason: 'not an rxwire envelope: no known "type"' };
 const PONG: Inbound = { kind: 'pong' };
@@ -8,8 +9,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function seqOf(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+function offsetOf(value: unknown): number | undefined {
+  return isOffset(value) ? value : undefined;
 }
 
 function errorOf(value: unknown): WireError | undefined {
@@ -27,8 +28,10 @@ function malformed(type: string, what: string): Inbound {
  *
  * Client to server: `sub` (`id`, `channel`, `params`, optional `since`), `unsub` (`id`),
  * `req` (`id`, `name`, `payload`), `ping`.
- * Server to client: `msg` (`id`, `seq`, `data`), `subscribed` (`id`, `seq`), `error`
- * (`id`, `code`, `message`), `gap` (`id`, `from`, `to`), `event` (`name`, `data`),
+ * Server to client: `welcome` (`connection`, `ping`: the connection is accepted, sent
+ * once and first), `msg` (`id`, `offset`, `data`, and `epoch` on the first message of
+ * a new epoch), `subscribed` (`id`, `epoch`, `offset`), `error` (`id`, `code`,
+ * `message`), `gap` (`id`, `epoch`, optional `from`, `to`, `lost`), `event` (`name`, `data`),
  * `res` (`id` and `data`, or `id` and `error`), `pong`.
  *
  * It is the client's default `adapter`; call it to see or reuse the frames:
@@ -36,14 +39,15 @@ function malformed(type: string, what: string): Inbound {
  * @example
  * ```ts
  * const envelope = jsonEnvelope();
- * envelope.subscribe({ id: '3', channel: 'device', params: { id: 'oven-1' }, since: 42 });
- * // { type: 'sub', id: '3', channel: 'device', params: { id: 'oven-1' }, since: 42 }
- * envelope.decode({ type: 'msg', id: '3', seq: 43, data: { id: 'oven-1', temperature: 181 } });
- * // { kind: 'message', key: '3', seq: 43, data: { id: 'oven-1', temperature: 181 } }
+ * envelope.subscribe({ id: '3', channel: 'device', params: { id: 'oven-1' }, since: { epoch: 'qJ3x0Zk1', offset: 42 } });
+ * // { type: 'sub', id: '3', channel: 'device', params: { id: 'oven-1' }, since: { epoch: 'qJ3x0Zk1', offset: 42 } }
+ * envelope.decode({ type: 'msg', id: '3', offset: 43, data: { id: 'oven-1', temperature: 181 } });
+ * // { kind: 'message', key: '3', offset: 43, epoch: undefined, data: { id: 'oven-1', temperature: 181 } }
  * ```
  */
 export function jsonEnvelope(): WireAdapter {
   return {
+    acceptance: true,
     subscribe: ({ id, channel, params, since }) =>
       since === undefined ? { type: 'sub', id, channel, params } : { type: 'sub', id, channel, params, since },
     unsubscribe: ({ id }) => ({ type: 'unsub', id }),
@@ -56,9 +60,16 @@ export function jsonEnvelope(): WireAdapter {
       switch (type) {
         case 'msg':
           if (typeof id !== 'string') return malformed(type, '"id" must be a string');
-          return { kind: 'message', key: id, seq: seqOf(frame.seq), data: frame.data };
+          if (frame.epoch !== undefined && !isEpoch(frame.epoch)) return malformed(type, '"epoch" must be a non-empty string');
+          return { kind: 'message', key: id, offset: offsetOf(frame.offset), epoch: frame.epoch, data: frame.data };
         case 'pong':
           return PONG;
+        case 'welcome':
+          return {
+            kind: 'accepted',
+            connection: typeof frame.connection === 'string' ? frame.connection : undefined,
+            pingInterval: typeof frame.ping === 'number' ? frame.ping : undefined,
+          };
         case 'event':
           if (typeof frame.name !== 'string') return malformed(type, '"name" must be a string');
           return { kind: 'event', name: frame.name, data: frame.data };
@@ -72,19 +83,19 @@ export function jsonEnvelope(): WireAdapter {
         }
         case 'subscribed':
           if (typeof id !== 'string') return malformed(type, '"id" must be a string');
-          return { kind: 'subscribed', key: id, seq: seqOf(frame.seq) };
+          return { kind: 'subscribed', key: id, epoch: isEpoch(frame.epoch) ? frame.epoch : undefined, offset: offsetOf(frame.offset) };
         case 'error': {
           const error = errorOf(frame);
           if (typeof id !== 'string' || !error) return malformed(type, 'needs a string "id" and "code"');
           return { kind: 'subscription-error', key: id, error };
         }
         case 'gap': {
-          const from = seqOf(frame.from);
-          const to = seqOf(frame.to);
-          if (typeof id !== 'string' || from === undefined || to === undefined || to < from) {
-            return malformed(type, 'needs a string "id" and sequence numbers "from" <= "to"');
+          const { epoch, from, to, lost } = frame;
+          const range = from === undefined && to === undefined ? true : isOffset(from) && isOffset(to) && from >= 1 && from <= to;
+          if (typeof id !== 'string' || !isEpoch(epoch) || !range || (lost !== undefined && !isOffset(lost))) {
+            return malformed(type, 'needs a string "id" and "epoch", offsets 1 <= "from" <= "to" or neither, and a count "lost" or none');
           }
-          return { kind: 'gap', key: id, from, to };
+          return { kind: 'gap', key: id, epoch, from: from as number | undefined, to: to as number | undefined, lost: lost as number | undefined };
         }
         default:
           return UNKNOWN_TYPE;

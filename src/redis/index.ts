@@ -1,7 +1,7 @@
 /**
  * Several server processes behind a load balancer: pass {@link redisBroker} to
  * `createServer` in place of the default `memoryBroker()` and messages published on
- * any process reach subscribers on every process, history and sequence numbers live
+ * any process reach subscribers on every process, history and stream positions live
  * in Redis (a client that moves to another process recovers exactly what it missed),
  * and presence spans every process.
  *

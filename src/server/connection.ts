@@ -5,8 +5,10 @@ import { CloseCode, closeCodeOfWsError } from '../protocol/closeCodes';
 import type { Protocol } from '../protocol/defineProtocol';
 import { lookup } from '../protocol/defineProtocol';
 import { check, checkParsed, deeperThan } from '../protocol/validate';
+import { withoutExtraKeys } from '../protocol/canonical';
+import { isStreamPosition, type StreamPosition } from '../protocol/position';
 import { stableKey } from '../internal/stableKey';
-import type { Broker, BrokerMessage } from './brokers/types';
+import type { Broker, BrokerMessage, Loss } from './brokers/types';
 import { RequestError } from './errors';
 import type { ConnectionInfo, RequestHandler } from './types';
 import { textFrame, writeFrame, type WriteBatch } from './frames';
@@ -31,11 +33,16 @@ function msgFrame(message: BrokerMessage, id: string): EncodedFrame {
   if (!cache) encoded.set(message, (cache = { data: JSON.stringify(message.data) ?? 'null', frames: new Map() }));
   let frame = cache.frames.get(id);
   if (!frame) {
-    const text = `{"type":"msg","id":${JSON.stringify(id)},"seq":${message.seq},"data":${cache.data}}`;
+    const text = `{"type":"msg","id":${JSON.stringify(id)},"offset":${message.offset},"data":${cache.data}}`;
     frame = { text, frame: textFrame(text) };
     cache.frames.set(id, frame);
   }
   return frame;
+}
+
+/** The first message of a new epoch that follows the last one without a loss: it says its epoch. */
+function firstOfEpochFrame(message: BrokerMessage, id: string): string {
+  return `{"type":"msg","id":${JSON.stringify(id)},"epoch":${JSON.stringify(message.epoch)},"offset":${message.offset},"data":${JSON.stringify(message.data) ?? 'null'}}`;
 }
 
 /** What a connection needs from its server. */
@@ -61,6 +68,9 @@ export interface ConnectionContext<A> {
 
 interface LiveSubscription {
   readonly key: string;
+  /** The epoch of the last message sent (or of the stream when subscribed). */
+  epoch: string;
+  /** The offset of the last message sent, or the position the peer said it had seen. */
   lastSent: number;
   stop: () => void;
   /** The presence entry this subscription added, if any. */
@@ -200,10 +210,10 @@ export class ServerConnection<A> {
       case 'sub': {
         const { id, channel, params, since } = f;
         if (typeof id !== 'string' || typeof channel !== 'string') return this.fail(CloseCode.ProtocolError, 'sub needs a string id and channel');
-        if (since !== undefined && !(Number.isSafeInteger(since) && (since as number) >= 0)) {
-          return this.inOrder(() => this.refuse(id, 'INVALID_SINCE', '"since" must be a non-negative integer'));
+        if (since !== undefined && !isStreamPosition(since)) {
+          return this.inOrder(() => this.refuse(id, 'INVALID_SINCE', '"since" must be a position: {"epoch": a string, "offset": an integer >= 0}'));
         }
-        return this.inOrder(() => this.subscribe(id, channel, params, since as number | undefined));
+        return this.inOrder(() => this.subscribe(id, channel, params, since));
       }
       case 'unsub': {
         const { id } = f;
@@ -241,7 +251,7 @@ export class ServerConnection<A> {
     this.send(JSON.stringify({ type: 'error', id, code, message }));
   }
 
-  private async subscribe(id: string, channel: string, params: unknown, since: number | undefined): Promise<void> {
+  private async subscribe(id: string, channel: string, params: unknown, since: StreamPosition | undefined): Promise<void> {
     try {
       await this.trySubscribe(id, channel, params, since);
     } catch {
@@ -250,7 +260,7 @@ export class ServerConnection<A> {
     }
   }
 
-  private async trySubscribe(id: string, channel: string, params: unknown, since: number | undefined): Promise<void> {
+  private async trySubscribe(id: string, channel: string, params: unknown, since: StreamPosition | undefined): Promise<void> {
     const definition = lookup(this.context.protocol.channels, channel);
     if (!definition) return this.refuse(id, 'UNKNOWN_CHANNEL', `no channel "${channel}"`);
     if (this.subscriptions.has(id)) return this.refuse(id, 'DUPLICATE_ID', `subscription "${id}" is live already`);
@@ -259,14 +269,17 @@ export class ServerConnection<A> {
     }
     const decoded = checkParsed(definition.params as t.Mixed, params);
     if (!decoded.ok) return this.refuse(id, 'INVALID_PARAMS', decoded.reason);
-    const key = streamKey(channel, params);
+    // Keyed as `publish` keys it: params with keys their codec does not declare name
+    // the same stream as without them, rather than one nobody publishes to.
+    const canonical = withoutExtraKeys(definition.params as t.Mixed, decoded.value);
+    const key = streamKey(channel, (definition.params as t.Mixed).encode(canonical));
     // Reserve the id before anything asynchronous, so that an unsub meanwhile is honoured.
-    const subscription: LiveSubscription = { key, lastSent: 0, stop: () => undefined };
+    const subscription: LiveSubscription = { key, epoch: '', lastSent: 0, stop: () => undefined };
     this.subscriptions.set(id, subscription);
     this.context.count('subscription', 1);
     const live = () => this.subscriptions.get(id) === subscription && !this.closing;
     try {
-      if (this.context.authorize && !(await this.context.authorize(this.principal, channel, decoded.value))) {
+      if (this.context.authorize && !(await this.context.authorize(this.principal, channel, canonical))) {
         if (live()) {
           this.subscriptions.delete(id);
           this.end(subscription);
@@ -275,31 +288,33 @@ export class ServerConnection<A> {
         return;
       }
       // Listen first and hold what arrives, so nothing published during the replay is lost.
-      const held: BrokerMessage[] = [];
+      const held: Array<() => void> = [];
       let replaying = true;
-      const deliver = (message: BrokerMessage): void => {
-        if (message.seq <= subscription.lastSent) return;
-        subscription.lastSent = message.seq;
-        this.send(msgFrame(message, id));
-      };
-      const stop = await this.context.broker.listen(key, (message) => (replaying ? held.push(message) : deliver(message)));
+      const deliver = (message: BrokerMessage): void => this.deliver(id, subscription, message);
+      const lose = (loss: Loss): void => this.lose(id, subscription, loss);
+      const stop = await this.context.broker.listen(
+        key,
+        (message) => (replaying ? held.push(() => deliver(message)) : deliver(message)),
+        (loss) => (replaying ? held.push(() => lose(loss)) : lose(loss)),
+      );
       if (!live()) return stop(); // left while the broker was subscribing
       subscription.stop = stop;
       const replay = await this.context.broker.replay(key, since);
       if (!live()) return;
-      if (since !== undefined && since > replay.seq) {
+      const sameEpoch = since !== undefined && since.epoch === replay.epoch;
+      if (sameEpoch && since.offset > replay.offset) {
         // A position the stream never reached: replaying from it would withhold messages.
         this.subscriptions.delete(id);
         this.end(subscription);
-        return this.refuse(id, 'INVALID_SINCE', `"since" ${since} is beyond the stream's position ${replay.seq}`);
+        return this.refuse(id, 'INVALID_SINCE', `"since" offset ${since.offset} is beyond the stream's offset ${replay.offset} in epoch ${replay.epoch}`);
       }
-      subscription.lastSent = since ?? replay.seq;
-      this.send(JSON.stringify({ type: 'subscribed', id, seq: replay.seq }));
-      if (replay.lost) this.send(JSON.stringify({ type: 'gap', id, from: replay.lost.from, to: replay.lost.to }));
-      if (replay.lost) subscription.lastSent = replay.lost.to;
+      subscription.epoch = replay.epoch;
+      subscription.lastSent = sameEpoch ? since.offset : replay.offset;
+      this.send(JSON.stringify({ type: 'subscribed', id, epoch: replay.epoch, offset: replay.offset }));
+      if (replay.lost) this.gap(id, subscription, replay.lost);
       for (const message of replay.messages) deliver(message);
       replaying = false;
-      for (const message of held) deliver(message);
+      for (const release of held) release();
       if (this.context.presence) {
         subscription.member = this.context.presence(this.info);
         await this.context.broker.join(key, subscription.member);
@@ -315,6 +330,44 @@ export class ServerConnection<A> {
         this.refuse(id, 'UNAVAILABLE', 'the subscription cannot be set up now; try again later');
       }
     }
+  }
+
+  /** Sends a message of subscription `id` unless the peer had it, after a gap for any hole before it. */
+  private deliver(id: string, subscription: LiveSubscription, message: BrokerMessage): void {
+    if (message.epoch === subscription.epoch) {
+      if (message.offset <= subscription.lastSent) return; // a replay overlap
+      const from = subscription.lastSent + 1;
+      // Brokers announce their losses; a hole they did not is still one: never skip it silently.
+      if (message.offset > from) this.gap(id, subscription, { epoch: message.epoch, from, to: message.offset - 1, count: message.offset - from });
+      subscription.lastSent = message.offset;
+      return this.send(msgFrame(message, id));
+    }
+    // A new epoch without a loss announced: the broker delivered all of the previous one.
+    if (message.offset > 1) {
+      this.gap(id, subscription, { epoch: message.epoch, from: 1, to: message.offset - 1, count: message.offset - 1 });
+      subscription.lastSent = message.offset;
+      return this.send(msgFrame(message, id));
+    }
+    subscription.epoch = message.epoch;
+    subscription.lastSent = message.offset;
+    this.send(firstOfEpochFrame(message, id));
+  }
+
+  /** The broker lost messages of a live subscription: tells the peer what it will not get. */
+  private lose(id: string, subscription: LiveSubscription, loss: Loss): void {
+    if (loss.epoch !== subscription.epoch) return this.gap(id, subscription, loss);
+    // In the epoch the peer is in already: only what it has not had counts.
+    const from = Math.max(loss.from ?? 1, subscription.lastSent + 1);
+    if (loss.to === undefined || loss.to < from) return;
+    this.gap(id, subscription, { epoch: loss.epoch, from, to: loss.to, count: loss.to - from + 1 });
+  }
+
+  /** Sends a `gap`: after it, the subscription is at the end of the loss in its epoch. */
+  private gap(id: string, subscription: LiveSubscription, loss: Loss): void {
+    subscription.epoch = loss.epoch;
+    subscription.lastSent = loss.to ?? 0;
+    const range = loss.from !== undefined && loss.to !== undefined ? { from: loss.from, to: loss.to } : {};
+    this.send(JSON.stringify({ type: 'gap', id, epoch: loss.epoch, ...range, ...(loss.count === undefined ? {} : { lost: loss.count }) }));
   }
 
   /** Runs a request and answers it; never rejects (every failure is a reply). */

@@ -9,6 +9,7 @@ import type { EmptyProtocol, Protocol } from '../protocol/defineProtocol';
 import { lookup } from '../protocol/defineProtocol';
 import { ValidationError } from '../protocol/errors';
 import { check } from '../protocol/validate';
+import { canonicalParams } from '../protocol/canonical';
 import { memoryBroker } from './brokers/memoryBroker';
 import { ServerConnection, streamKey } from './connection';
 import { WriteBatch } from './frames';
@@ -151,6 +152,9 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
   const accept = (socket: WebSocket, principal: A): void => {
     const connection = new ServerConnection(String(++ids), principal, socket, context);
     connections.set(connection.id, connection);
+    // Accepted means open: the client's state$ becomes open, and it sends anything, only
+    // after this frame, so nothing goes into a connection that is about to be refused.
+    connection.send(JSON.stringify({ type: 'welcome', connection: connection.id, ping: pingInterval }));
     events.next({ type: 'connected', connection: connection.info });
     statsChanged.next();
     socket.on('close', (code, reason) => {
@@ -163,16 +167,23 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     });
   };
 
+  /**
+   * Accepts the upgrade, then closes at once with `code`: 4401 (no principal: clients
+   * retry once with a fresh token), 4403 (forbidden: final), or 1013 (authentication
+   * could not be done now: clients retry with backoff). Nothing the peer sends is ever
+   * read; a peer that does not complete the close within closeTimeout is destroyed.
+   */
   const refuse = (request: IncomingMessage, socket: Duplex, head: Buffer, code: number): void => {
     counters.refused += 1;
-    figures.refused(code === CloseCode.Forbidden ? 'forbidden' : 'unauthorized');
+    const reason = code === CloseCode.Forbidden ? 'forbidden' : code === CloseCode.Unauthorized ? 'unauthorized' : 'try again later';
+    figures.refused(code === CloseCode.Forbidden ? 'forbidden' : code === CloseCode.Unauthorized ? 'unauthorized' : 'unavailable');
     statsChanged.next();
-    if (refuseWith === 'http') return refuseHttp(socket, code === CloseCode.Forbidden ? 403 : 401, code === CloseCode.Forbidden ? 'Forbidden' : 'Unauthorized');
-    // Accept, then close at once: nothing the peer sends is ever read. A peer that does
-    // not complete the close within closeTimeout is destroyed.
+    if (refuseWith === 'http') {
+      return refuseHttp(socket, code === CloseCode.Forbidden ? 403 : code === CloseCode.Unauthorized ? 401 : 503, code === CloseCode.Forbidden ? 'Forbidden' : code === CloseCode.Unauthorized ? 'Unauthorized' : 'Service Unavailable');
+    }
     wss.handleUpgrade(request, socket, head, (ws) => {
       ws.on('error', () => undefined);
-      ws.close(code, code === CloseCode.Forbidden ? 'forbidden' : 'unauthorized');
+      ws.close(code, reason);
       const timer = setTimeout(() => ws.terminate(), closeTimeout);
       ws.once('close', () => clearTimeout(timer));
     });
@@ -225,8 +236,10 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
           wss.handleUpgrade(request, socket, head, (ws) => accept(ws, principal as A));
         },
         (error: unknown) => {
-          if (error instanceof UpgradeTimeout) return turnAway(socket, 503, 'Service Unavailable', 'upgrade_timeout');
-          refuse(request, socket, head, error instanceof ForbiddenError ? CloseCode.Forbidden : CloseCode.Unauthorized);
+          if (closed) return turnAway(socket, 503, 'Service Unavailable', 'closing');
+          // A known principal refused is final; an authenticate that failed or took too
+          // long (its database is down) is this server's trouble: "try again later".
+          refuse(request, socket, head, error instanceof ForbiddenError ? CloseCode.Forbidden : CloseCode.TryAgainLater);
         },
       )
       // Nothing above should throw; if it does, the peer is dropped, never the process.
@@ -252,23 +265,30 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
     if (!checked.ok) throw new ValidationError(what, checked.reason);
     return (codec as import('io-ts').Mixed).encode(checked.value);
   };
+  // The stream of a channel with these params, as subscriptions key it (keys the params'
+  // codec does not declare left out).
+  const streamFor = (channel: string, params: unknown): string => {
+    const codec = lookup(protocol.channels, channel)?.params as import('io-ts').Mixed | undefined;
+    const what = `params of channel "${channel}"`;
+    if (!codec) throw new ValidationError(what, 'not in the protocol');
+    const checked = check(codec, params);
+    if (!checked.ok) throw new ValidationError(what, checked.reason);
+    return streamKey(channel, canonicalParams(codec, checked.value));
+  };
 
   return {
     port: listeningPort,
     async publish(channel, params, message) {
       if (closed) throw new ServerClosedError();
-      const definition = lookup(protocol.channels, channel);
-      const encodedParams = encode(definition?.params, params, `params of channel "${channel}"`);
-      const data = encode(definition?.message, message, `message of channel "${channel}"`);
-      const published = await broker.publish(streamKey(channel, encodedParams), data);
+      const stream = streamFor(channel, params);
+      const data = encode(lookup(protocol.channels, channel)?.message, message, `message of channel "${channel}"`);
+      const published = await broker.publish(stream, data);
       counters.published += 1;
       statsChanged.next();
-      return published.seq;
+      return { epoch: published.epoch, offset: published.offset };
     },
     async presence(channel, params) {
-      const definition = lookup(protocol.channels, channel);
-      const encodedParams = encode(definition?.params, params, `params of channel "${channel}"`);
-      const members = await broker.members(streamKey(channel, encodedParams));
+      const members = await broker.members(streamFor(channel, params));
       return members.map((member) => JSON.parse(member) as PresenceMember);
     },
     handle(name, handler) {

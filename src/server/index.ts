@@ -3,7 +3,8 @@
  * protocol typed by the same `defineProtocol` definition as the clients, with
  * authentication at the upgrade (4401 / 4403), per-subscription authorization, limits
  * with the close codes clients expect, liveness pings, request handlers, events,
- * presence, and numbered history so reconnecting clients recover what they missed.
+ * presence, and history numbered by epoch and offset so reconnecting clients recover
+ * what they missed.
  *
  * Published messages travel through a {@link Broker}: {@link memoryBroker} (the
  * default) for one process, `redisBroker` from `rxwire/redis` for many.
@@ -29,4 +30,4 @@ export type {
 export { RequestError, ForbiddenError, ServerClosedError } from './errors';
 export { memoryBroker } from './brokers/memoryBroker';
 export type { MemoryBrokerOptions } from './brokers/memoryBroker';
-export type { Broker, BrokerMessage, Replay } from './brokers/types';
+export type { Broker, BrokerMessage, Loss, Replay, StreamPosition } from './brokers/types';

@@ -5,7 +5,7 @@
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Why a peer was refused, as the `reason` label of `rxwire_refused_total`. */
-export type RefusalReason = 'unauthorized' | 'forbidden' | 'origin' | 'capacity' | 'address_capacity' | 'upgrade_timeout' | 'closing' | 'not_found';
+export type RefusalReason = 'unauthorized' | 'forbidden' | 'unavailable' | 'origin' | 'capacity' | 'address_capacity' | 'closing' | 'not_found';
 
 /** Counters the server keeps for its metrics, beyond those of `stats$`. */
 export class ServerMetrics {

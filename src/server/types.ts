@@ -12,7 +12,7 @@ import type {
   RequestPayload,
   ResponseOf,
 } from '../protocol/defineProtocol';
-import type { Broker } from './brokers/types';
+import type { Broker, StreamPosition } from './brokers/types';
 
 /** What `authenticate` is given about a peer that asks to connect. */
 export interface UpgradeContext {
@@ -233,9 +233,11 @@ export interface Server<P extends Protocol = EmptyProtocol, A = unknown> {
   /**
    * Publishes a message to a channel with the given params: validated by the channel's
    * codec, numbered, kept in the broker's history, delivered to every subscriber.
-   * Resolves with its sequence number.
+   * Params with keys their codec does not declare reach the same stream as without them.
+   * Resolves with the message's position in its stream: the stream's `epoch` and the
+   * message's `offset` within it (1 for the first message of an epoch).
    */
-  publish<N extends ChannelName<P>>(channel: N, params: ChannelParams<P, N>, message: ChannelMessage<P, N>): Promise<number>;
+  publish<N extends ChannelName<P>>(channel: N, params: ChannelParams<P, N>, message: ChannelMessage<P, N>): Promise<StreamPosition>;
   /** Answers requests of one name. A thrown `RequestError` becomes a typed error reply. */
   handle<N extends RequestName<P>>(name: N, handler: RequestHandler<RequestPayload<P, N>, ResponseOf<P, N>, A>): void;
   /** Sends an event to every connection, or to those `to` selects. Validated by the event's codec. */

@@ -51,8 +51,16 @@ export interface FakeSocket extends WebSocketLike {
   readonly sent: readonly unknown[];
   /** The close code the client closed with, if the client closed it. */
   readonly clientCloseCode: number | undefined;
-  /** Accepts the connection. */
+  /**
+   * Accepts the connection as an rxwire server does: opens it, then sends the
+   * acceptance frame (`{"type":"welcome"}`), after which the client is `open`.
+   */
   accept(): void;
+  /**
+   * Opens the connection without accepting it: the client stays `connecting` (as with
+   * a server that is about to refuse it, or one that speaks no acceptance frame).
+   */
+  open(): void;
   /** Sends a frame from the server: strings as they are, anything else as JSON. */
   receive(data: unknown): void;
   /** Closes the connection from the server side. */
@@ -73,7 +81,8 @@ export interface FakeWebSocketKit {
   /**
    * Scripts the server's side of the next socket the client creates (the first
    * unscripted one), as a marble diagram read from the socket's creation:
-   * `o` accepts the connection, `|` closes it normally (1000), `#` drops it (1006),
+   * `o` accepts the connection (opens it and sends rxwire's `welcome` frame), `O` only
+   * opens it (the client stays connecting), `|` closes it normally (1000), `#` drops it (1006),
    * any other character sends `values[char]` (or a {@link closeWith} value closes
    * with that code). A socket with no script stays connecting forever.
    *
@@ -159,6 +168,12 @@ export function createFakeWebSocket(options: FakeWebSocketOptions = {}): FakeWeb
 
     accept(): void {
       if (this.readyState !== 0) return;
+      this.open();
+      this.receive(WELCOME);
+    }
+
+    open(): void {
+      if (this.readyState !== 0) return;
       this.readyState = 1;
       this.protocol = this.protocols[0] ?? '';
       this.onopen?.({ type: 'open' });
@@ -208,8 +223,9 @@ export function createFakeWebSocket(options: FakeWebSocketOptions = {}): FakeWeb
     }
 
     private play(marbles: string, values: Record<string, unknown>): void {
-      // Characters with no value stand for themselves; `o` opens unless it has a value.
-      const all: Record<string, unknown> = { ...Object.fromEntries([...marbles].map((c) => [c, c])), o: ACCEPT, ...values };
+      // Characters with no value stand for themselves; `o` accepts and `O` only opens,
+      // unless they have a value.
+      const all: Record<string, unknown> = { ...Object.fromEntries([...marbles].map((c) => [c, c])), o: ACCEPT, O: OPEN, ...values };
       const messages = TestScheduler.parseMarbles(marbles, all, closeWith(1006, '', false), false, true);
       for (const { frame: at, notification } of messages) {
         scheduler.schedule(() => {
@@ -218,6 +234,7 @@ export function createFakeWebSocket(options: FakeWebSocketOptions = {}): FakeWeb
           else {
             const value = notification.value;
             if (value === ACCEPT) this.accept();
+            else if (value === OPEN) this.open();
             else if (isFakeClose(value)) this.serverClose(value);
             else this.receive(value);
           }
@@ -250,6 +267,9 @@ export function createFakeWebSocket(options: FakeWebSocketOptions = {}): FakeWeb
 }
 
 const ACCEPT: unique symbol = Symbol('rxwire.fake.accept');
+const OPEN: unique symbol = Symbol('rxwire.fake.open');
+/** rxwire's acceptance frame, as the fake server sends it on `accept()`. */
+const WELCOME = { type: 'welcome', connection: 'fake', ping: 30_000 };
 
 function isFakeClose(value: unknown): value is FakeClose {
   return typeof value === 'object' && value !== null && (value as FakeClose).kind === 'close';

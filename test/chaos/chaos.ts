@@ -60,8 +60,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   const clients: Array<Client<typeof smartHome>> = [];
   const received: Array<Map<string, number[]>> = [];
   const gaps: GapNotice[][] = [];
-  const lastSeq = new Map<string, number>(); // channel -> last published seq
-  const firstSeq = new Map<string, number>();
+  const lastSeq = new Map<string, number>(); // channel -> the number of the last message published
+  const firstOffset = new Map<string, number>(); // channel -> the broker's offset of message 1
   const faults: Record<string, number> = { drop: 0, cut: 0, blackhole: 0, latency: 0, refuse: 0 };
   let faultsTotal = 0;
   let reconnects = 0;
@@ -111,7 +111,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       await sleep(20);
     }
 
-    // The publisher: round-robin over the channels, the message's temperature is its seq.
+    // The publisher: round-robin over the channels, the message's temperature is its number.
     let publishing = true;
     const publisher = (async () => {
       let ch = 0;
@@ -119,7 +119,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
         const id = `dev-${ch}`;
         const seq = (lastSeq.get(id) ?? 0) + 1;
         const assigned = await server.publish('device', { id }, { id, temperature: seq });
-        if (!firstSeq.has(id)) firstSeq.set(id, assigned);
+        if (!firstOffset.has(id)) firstOffset.set(id, assigned.offset);
         lastSeq.set(id, seq);
         published += 1;
         ch = (ch + 1) % options.channels;
@@ -182,7 +182,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     const complete = (i: number) =>
       [...lastSeq].every(([id, last]) => {
         const got = received[i]!.get(id)!;
-        const missing = gaps[i]!.filter((g) => (g.params as { id: string }).id === id).reduce((n, g) => n + (g.to - g.from + 1), 0);
+        const missing = gaps[i]!.filter((g) => (g.params as { id: string }).id === id).reduce((n, g) => n + (g.lost ?? 0), 0);
         return got.length + missing >= last;
       });
     while (Date.now() < deadline && !clients.every((_, i) => complete(i))) await sleep(20);
@@ -200,10 +200,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       for (const [id, last] of lastSeq) {
         const got = received[i]!.get(id)!;
         delivered += got.length;
-        const base = firstSeq.get(id)! - 1; // the broker's numbering for message 1 of this channel
+        const base = firstOffset.get(id)! - 1; // the broker's offset for message 1 of this channel (one epoch all along)
         const inGap = new Set<number>();
         for (const g of gaps[i]!.filter((x) => (x.params as { id: string }).id === id)) {
-          for (let s = g.from; s <= g.to; s++) inGap.add(s - base);
+          for (let s = g.from ?? 1; s <= (g.to ?? 0); s++) inGap.add(s - base);
         }
         messagesInGaps += inGap.size;
         const seen = new Set<number>();

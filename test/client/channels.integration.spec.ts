@@ -6,7 +6,7 @@ import type { GapNotice } from '../../src/client/channels';
 import type { Client } from '../../src/client/types';
 import { RemoteError, SubscriptionError } from '../../src/protocol/errors';
 import { createServer, memoryBroker, RequestError } from '../../src/server';
-import type { Broker, Server, ServerOptions } from '../../src/server';
+import type { Broker, Server, ServerOptions, StreamPosition } from '../../src/server';
 import { waitFor } from '../support/wsServer';
 import { smartHome } from '../support/smartHome';
 
@@ -29,10 +29,12 @@ class Restartable {
   get url(): string {
     return `ws://127.0.0.1:${this.port}`;
   }
-  publish(temperature: number): Promise<number> {
+  publish(temperature: number): Promise<StreamPosition> {
     // While stopped, publish straight into the broker, as another process would.
     const data = { id: 'oven-1', temperature };
-    return this.server ? this.server.publish('device', { id: 'oven-1' }, data) : this.options.broker.publish(`device\u0000{"id":"oven-1"}`, data).then((m) => m.seq);
+    return this.server
+      ? this.server.publish('device', { id: 'oven-1' }, data)
+      : this.options.broker.publish(`device\u0000{"id":"oven-1"}`, data).then(({ epoch, offset }) => ({ epoch, offset }));
   }
 }
 
@@ -40,15 +42,25 @@ const servers: Restartable[] = [];
 const clients: Array<Client<Home>> = [];
 
 async function server(options: Partial<ServerOptions<Home, unknown>> = {}): Promise<Restartable> {
-  const s = await new Restartable({ broker: memoryBroker({ epoch: () => 0 }), ...options }).start();
+  const s = await new Restartable({ broker: memoryBroker(), ...options }).start();
   servers.push(s);
   return s;
 }
 
-/** A client whose outbound frames are recorded, to check what went on the wire. */
-function client(url: string): { c: Client<Home>; sent: any[] } {
+/**
+ * A client whose outbound and inbound frames are recorded, to check what went on the
+ * wire; `drop()` cuts its socket as a network failure would.
+ */
+function client(url: string | (() => string)): { c: Client<Home>; sent: any[]; received: any[]; drop: () => void } {
   const sent: any[] = [];
+  const received: any[] = [];
+  const sockets: WebSocket[] = [];
   class Recording extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      sockets.push(this);
+      this.on('message', (data) => received.push(JSON.parse(String(data))));
+    }
     override send(data: any, ...rest: any[]): void {
       sent.push(JSON.parse(String(data)));
       (super.send as (...args: unknown[]) => void)(data, ...rest);
@@ -56,7 +68,7 @@ function client(url: string): { c: Client<Home>; sent: any[] } {
   }
   const c = createClient({ url, WebSocketCtor: Recording as never, protocol: smartHome, reconnect: { initialDelay: 20, maxDelay: 100 } });
   clients.push(c);
-  return { c, sent };
+  return { c, sent, received, drop: () => sockets.at(-1)!.terminate() };
 }
 
 afterEach(async () => {
@@ -75,6 +87,26 @@ function live(srv: Restartable, n: number): Promise<void> {
   }, 5000, `${n} live subscriptions`);
 }
 
+/** A client that can be taken away (its reconnects go to a closed port) while the server sees the drop. */
+function awayClient(srv: Restartable) {
+  let away = false;
+  const recorded = client(() => (away ? 'ws://127.0.0.1:1' : srv.url));
+  return {
+    ...recorded,
+    /** Cuts the socket and waits until the server has no subscription left: the stream is idle. */
+    async leave(): Promise<void> {
+      away = true;
+      recorded.drop();
+      await live(srv, 0);
+    },
+    /** Lets the client reconnect, and waits until its resubscription is live. */
+    async comeBack(): Promise<void> {
+      away = false;
+      await live(srv, 1);
+    },
+  };
+}
+
 describe('channels and requests over the real rxwire server', () => {
   it('delivers every message exactly once, in order, across a server restart', async () => {
     const srv = await server();
@@ -83,7 +115,8 @@ describe('channels and requests over the real rxwire server', () => {
     c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
     await subscribed(sent, 1);
     await live(srv, 1);
-    for (let i = 1; i <= 5; i++) await srv.publish(i);
+    let position: StreamPosition | undefined;
+    for (let i = 1; i <= 5; i++) position = await srv.publish(i);
     await waitFor(() => seen.length === 5, 5000, 'the first five');
 
     await srv.stop();
@@ -96,12 +129,65 @@ describe('channels and requests over the real rxwire server', () => {
     expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(sent.filter((f) => f.type === 'sub')).toEqual([
       { type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } },
-      { type: 'sub', id: '2', channel: 'device', params: { id: 'oven-1' }, since: 5 },
+      { type: 'sub', id: '2', channel: 'device', params: { id: 'oven-1' }, since: { epoch: position!.epoch, offset: 5 } },
     ]);
   });
 
+  it('gives no gap notice for a drop during which nothing was published, however idle the stream', async () => {
+    const srv = await server();
+    const { c, sent, received, leave, comeBack } = awayClient(srv);
+    const seen: number[] = [];
+    const gaps: GapNotice[] = [];
+    c.gaps$.subscribe((g) => gaps.push(g));
+    c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
+    await subscribed(sent, 1);
+    await live(srv, 1);
+    // Twice: once before anything was published (position 0), once after; each time
+    // the stream has no listener left while the client is away.
+    await leave();
+    await comeBack();
+    const { epoch } = await srv.publish(1);
+    await waitFor(() => seen.length === 1, 5000, 'the first message');
+    await leave();
+    await comeBack();
+    await srv.publish(2);
+    await waitFor(() => seen.length === 2, 5000, 'the message after the drops');
+    expect(seen).toEqual([1, 2]);
+    expect(gaps).toEqual([]);
+    expect(sent.filter((f) => f.type === 'sub').map((f) => f.since)).toEqual([undefined, { epoch, offset: 0 }, { epoch, offset: 1 }]);
+    expect(received.filter((f) => f.type === 'gap')).toEqual([]);
+  });
+
+  it('resumes in the same epoch with exactly what was missed, none twice, over several drops', async () => {
+    const srv = await server();
+    const { c, sent, received, leave, comeBack } = awayClient(srv);
+    const seen: number[] = [];
+    const gaps: GapNotice[] = [];
+    c.gaps$.subscribe((g) => gaps.push(g));
+    let stats = { duplicates: -1 };
+    c.stats$.subscribe((s) => (stats = s));
+    c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
+    await subscribed(sent, 1);
+    await live(srv, 1);
+    let n = 0;
+    for (let round = 1; round <= 3; round++) {
+      for (let i = 0; i < 3; i++) await srv.publish(++n);
+      await waitFor(() => seen.length === n, 5000, `the live messages of round ${round}`);
+      await leave();
+      for (let i = 0; i < 4; i++) await srv.publish(++n); // missed while away
+      await comeBack();
+      await waitFor(() => seen.length === n, 5000, `the replay of round ${round}`);
+    }
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(gaps).toEqual([]);
+    // The server replayed only what came after each resubscribe's since: nothing to drop.
+    const delivered = received.filter((f) => f.type === 'msg').map((f) => f.data.temperature);
+    expect(delivered).toEqual(seen);
+    await waitFor(() => stats.duplicates === 0, 5000, 'stats');
+  });
+
   it('emits a gap notice when the history no longer holds what was missed', async () => {
-    const srv = await server({ broker: memoryBroker({ historySize: 3, epoch: () => 0 }) });
+    const srv = await server({ broker: memoryBroker({ historySize: 3 }) });
     const { c, sent } = client(srv.url);
     const seen: number[] = [];
     const gaps: GapNotice[] = [];
@@ -109,17 +195,17 @@ describe('channels and requests over the real rxwire server', () => {
     c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
     await subscribed(sent, 1);
     await live(srv, 1);
-    await srv.publish(1);
+    const { epoch } = await srv.publish(1);
     await waitFor(() => seen.length === 1, 5000, 'the first message');
     await srv.stop();
     for (let i = 2; i <= 10; i++) await srv.publish(i);
     await srv.start();
     await waitFor(() => seen.length === 4, 5000, 'the replay of what is left');
     expect(seen).toEqual([1, 8, 9, 10]);
-    expect(gaps).toEqual([{ channel: 'device', params: { id: 'oven-1' }, from: 2, to: 7 }]);
+    expect(gaps).toEqual([{ channel: 'device', params: { id: 'oven-1' }, epoch, from: 2, to: 7, lost: 6 }]);
   });
 
-  it('after a restart that lost every history (a new process), notices the gap and keeps receiving', async () => {
+  it('after a restart that lost every history (a new process), gives exactly one gap notice, with the new epoch, and keeps receiving', async () => {
     const first = await server({ broker: memoryBroker() });
     const { c, sent } = client(first.url);
     const seen: number[] = [];
@@ -128,20 +214,22 @@ describe('channels and requests over the real rxwire server', () => {
     c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
     await subscribed(sent, 1);
     await live(first, 1);
-    const lastBefore = await first.publish(1);
+    const before = await first.publish(1);
     await waitFor(() => seen.length === 1, 5000, 'the first message');
     await first.stop();
-    await new Promise((r) => setTimeout(r, 5)); // the new process's clock has moved on
     const second = new Restartable({ broker: memoryBroker() });
     second.port = first.port; // the same address, a fresh process's broker
     await second.start();
     servers.push(second);
     await live(second, 1);
-    const firstAfter = await second.publish(2);
-    await waitFor(() => seen.length === 2, 5000, 'the message of the new process');
-    expect(seen).toEqual([1, 2]);
-    expect(firstAfter).toBeGreaterThan(lastBefore);
-    expect(gaps).toEqual([{ channel: 'device', params: { id: 'oven-1' }, from: lastBefore + 1, to: firstAfter - 1 }]);
+    const after = await second.publish(2);
+    await second.publish(3);
+    await waitFor(() => seen.length === 3, 5000, 'the messages of the new process');
+    expect(seen).toEqual([1, 2, 3]);
+    expect(after).toEqual({ epoch: expect.not.stringMatching(before.epoch), offset: 1 });
+    // How much the old process still published before it went is unknown: no count.
+    expect(gaps).toEqual([{ channel: 'device', params: { id: 'oven-1' }, epoch: after.epoch }]);
+    expect(sent.filter((f) => f.type === 'sub').at(-1).since).toEqual({ epoch: before.epoch, offset: 1 });
   });
 
   it('refuses one channel with SubscriptionError and keeps the others', async () => {

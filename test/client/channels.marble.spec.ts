@@ -12,6 +12,8 @@ import {
   SubscriptionError,
   ValidationError,
 } from '../../src/protocol/errors';
+import { jsonEnvelope } from '../../src/protocol/jsonEnvelope';
+import type { StreamPosition } from '../../src/protocol/position';
 import { smartHome } from '../support/smartHome';
 import { testScheduler } from '../support/marbles';
 
@@ -21,6 +23,9 @@ function setup() {
     url: 'ws://test',
     WebSocketCtor: kit.WebSocketCtor,
     protocol: smartHome,
+    // These specs are about channels and requests: a connection is open when its socket
+    // is, without the acceptance frame (client.marble.spec.ts covers that).
+    adapter: { ...jsonEnvelope(), acceptance: false },
     heartbeat: false,
     reconnect: { jitter: 'none', initialDelay: 10 },
     statsInterval: 1,
@@ -31,9 +36,11 @@ function setup() {
 }
 
 const oven = (temperature: number) => ({ id: 'oven-1', temperature });
-const msg = (id: string, seq: number, data: unknown) => ({ type: 'msg', id, seq, data });
-const sub = (id: string, params: unknown, since?: number) =>
+const msg = (id: string, offset: number, data: unknown) => ({ type: 'msg', id, offset, data });
+const subscribed = (id: string, epoch: string, offset: number) => ({ type: 'subscribed', id, epoch, offset });
+const sub = (id: string, params: unknown, since?: StreamPosition) =>
   since === undefined ? { type: 'sub', id, channel: 'device', params } : { type: 'sub', id, channel: 'device', params, since };
+const ovenGap = (notice: Omit<GapNotice, 'channel' | 'params'>): GapNotice => ({ channel: 'device', params: { id: 'oven-1' }, ...notice });
 
 describe('channels', () => {
   it('shares one wire subscription per channel and params, whatever the key order, until the last observer leaves', () => {
@@ -66,18 +73,19 @@ describe('channels', () => {
     });
   });
 
-  it('resubscribes every live channel exactly once after each reconnect, with the last seq seen', () => {
-    testScheduler().run(({ expectObservable }) => {
+  it('resubscribes every live channel exactly once after each reconnect, with the last position seen', () => {
+    testScheduler().run(({ expectObservable, expectSubscriptions }) => {
       const { kit, client } = setup();
-      kit.script('-o-a-#', { a: msg('1', 7, oven(1)) });
+      kit.script('-o-sa#', { s: subscribed('1', 'E1', 6), a: msg('1', 7, oven(1)) });
       kit.script('-o-#');
       kit.script('-o-b', { b: msg('3', 8, oven(2)) });
       const ch = client.channel('device', { id: 'oven-1' });
-      expectObservable(ch, '^ 50ms !').toBe('---a 37ms b', { a: oven(1), b: oven(2) });
-      // 1st: sub at 1; drop at 5 -> 2nd opens at 16 and resubscribes since 7; drop at 18 -> 3rd opens at 39
+      expectObservable(ch, '^ 50ms !').toBe('----a 36ms b', { a: oven(1), b: oven(2) });
+      // 1st: sub at 1; drop at 5 -> 2nd opens at 16 and resubscribes since E1:7; drop at 18 -> 3rd opens at 39
       expectObservable(kit.sent$(0)).toBe('-s', { s: sub('1', { id: 'oven-1' }) });
-      expectObservable(kit.sent$(1)).toBe('16ms s', { s: sub('2', { id: 'oven-1' }, 7) });
-      expectObservable(kit.sent$(2)).toBe('39ms s 11ms u', { s: sub('3', { id: 'oven-1' }, 7), u: { type: 'unsub', id: '3' } });
+      expectObservable(kit.sent$(1)).toBe('16ms s', { s: sub('2', { id: 'oven-1' }, { epoch: 'E1', offset: 7 }) });
+      expectObservable(kit.sent$(2)).toBe('39ms s 11ms u', { s: sub('3', { id: 'oven-1' }, { epoch: 'E1', offset: 7 }), u: { type: 'unsub', id: '3' } });
+      expectSubscriptions(kit.socketLogs).toBe(['^----!', '15ms ^--!', '38ms ^------------!']);
     });
   });
 
@@ -86,9 +94,10 @@ describe('channels', () => {
     testScheduler().run(({ expectObservable }) => {
       const s = setup();
       stats = s.stats;
-      s.kit.script('-o-ab-#', { a: msg('1', 1, oven(1)), b: msg('1', 2, oven(2)) });
+      s.kit.script('-o-sab#', { s: subscribed('1', 'E1', 0), a: msg('1', 1, oven(1)), b: msg('1', 2, oven(2)) });
+      // The server replays from an offset too early: the overlap is dropped.
       s.kit.script('-o-bc', { b: msg('2', 2, oven(2)), c: msg('2', 3, oven(3)) });
-      expectObservable(s.client.channel('device', { id: 'oven-1' }), '^ 30ms !').toBe('---ab 15ms c', {
+      expectObservable(s.client.channel('device', { id: 'oven-1' }), '^ 30ms !').toBe('----ab 14ms c', {
         a: oven(1),
         b: oven(2),
         c: oven(3),
@@ -97,19 +106,77 @@ describe('channels', () => {
     expect(stats()).toMatchObject({ duplicates: 1, gaps: 0 });
   });
 
-  it('emits a gap notice when the server cannot replay, and when seq jumps without notice', () => {
+  it('emits one gap notice when the server cannot replay, and one when an offset jumps without notice', () => {
     const gaps: GapNotice[] = [];
     testScheduler().run(({ expectObservable }) => {
       const { kit, client } = setup();
       client.gaps$.subscribe((g) => gaps.push(g));
-      kit.script('-o-a-#', { a: msg('1', 5, oven(1)) });
-      kit.script('-o-gbc', { g: { type: 'gap', id: '2', from: 6, to: 9 }, b: msg('2', 10, oven(2)), c: msg('2', 13, oven(3)) });
-      expectObservable(client.channel('device', { id: 'oven-1' }), '^ 30ms !').toBe('---a 15ms bc', { a: oven(1), b: oven(2), c: oven(3) });
+      kit.script('-o-sa#', { s: subscribed('1', 'E1', 4), a: msg('1', 5, oven(1)) });
+      kit.script('-o-gbc', { g: { type: 'gap', id: '2', epoch: 'E1', from: 6, to: 9, lost: 4 }, b: msg('2', 10, oven(2)), c: msg('2', 13, oven(3)) });
+      expectObservable(client.channel('device', { id: 'oven-1' }), '^ 30ms !').toBe('----a 14ms bc', { a: oven(1), b: oven(2), c: oven(3) });
     });
-    expect(gaps).toEqual([
-      { channel: 'device', params: { id: 'oven-1' }, from: 6, to: 9 },
-      { channel: 'device', params: { id: 'oven-1' }, from: 11, to: 12 },
-    ]);
+    expect(gaps).toEqual([ovenGap({ epoch: 'E1', from: 6, to: 9, lost: 4 }), ovenGap({ epoch: 'E1', from: 11, to: 12, lost: 2 })]);
+  });
+
+  it('emits no gap notice for a resubscribe that missed nothing, however long the channel was idle', () => {
+    const gaps: GapNotice[] = [];
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      client.gaps$.subscribe((g) => gaps.push(g));
+      kit.script('-o-s#', { s: subscribed('1', 'E1', 0) }); // nothing published yet
+      kit.script('-o-t-#', { t: subscribed('2', 'E1', 0) });
+      kit.script('-o-ua', { u: subscribed('3', 'E1', 0), a: msg('3', 1, oven(1)) });
+      expectObservable(client.channel('device', { id: 'oven-1' }), '^ 50ms !').toBe('43ms a', { a: oven(1) });
+      expectObservable(kit.sent$(1)).toBe('15ms s', { s: sub('2', { id: 'oven-1' }, { epoch: 'E1', offset: 0 }) });
+      expectObservable(kit.sent$(2)).toBe('40ms s 10ms u', { s: sub('3', { id: 'oven-1' }, { epoch: 'E1', offset: 0 }), u: { type: 'unsub', id: '3' } });
+    });
+    expect(gaps).toEqual([]);
+  });
+
+  it('emits exactly one notice, with the new epoch, when a resubscribe finds the history lost; none when a new epoch follows without a loss', () => {
+    const gaps: GapNotice[] = [];
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      client.gaps$.subscribe((g) => gaps.push(g));
+      kit.script('-o-sa#', { s: subscribed('1', 'E1', 4), a: msg('1', 5, oven(1)) });
+      kit.script('-o-tgbcd', {
+        t: subscribed('2', 'E2', 1),
+        g: { type: 'gap', id: '2', epoch: 'E2' }, // how much E1 still had is unknown
+        b: msg('2', 1, oven(2)), // E2:1 replayed
+        c: msg('2', 1, oven(2)), // and sent twice by a confused server: dropped
+        d: { type: 'msg', id: '2', epoch: 'E3', offset: 1, data: oven(3) }, // the stream started over, nothing lost
+      });
+      expectObservable(client.channel('device', { id: 'oven-1' }), '^ 30ms !').toBe('----a 15ms b-d', { a: oven(1), b: oven(2), d: oven(3) });
+      expectObservable(kit.sent$(1)).toBe('16ms s 14ms u', { s: sub('2', { id: 'oven-1' }, { epoch: 'E1', offset: 5 }), u: { type: 'unsub', id: '2' } });
+    });
+    expect(gaps).toEqual([ovenGap({ epoch: 'E2' })]);
+  });
+
+  it('counts a new epoch as one loss when the server sends no gap, and a new epoch that does not start at 1 as a loss of its start', () => {
+    const gaps: GapNotice[] = [];
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      client.gaps$.subscribe((g) => gaps.push(g));
+      kit.script('-o-sa#', { s: subscribed('1', 'E1', 4), a: msg('1', 5, oven(1)) });
+      kit.script('-o-tbc', {
+        t: subscribed('2', 'E2', 1),
+        b: msg('2', 1, oven(2)),
+        c: { type: 'msg', id: '2', epoch: 'E3', offset: 3, data: oven(3) },
+      });
+      expectObservable(client.channel('device', { id: 'oven-1' }), '^ 30ms !').toBe('----a 14ms bc', { a: oven(1), b: oven(2), c: oven(3) });
+    });
+    expect(gaps).toEqual([ovenGap({ epoch: 'E2' }), ovenGap({ epoch: 'E3', from: 1, to: 2, lost: 2 })]);
+  });
+
+  it('takes a gap that says nothing was lost as no gap', () => {
+    const gaps: GapNotice[] = [];
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup();
+      client.gaps$.subscribe((g) => gaps.push(g));
+      kit.script('-o-sga', { s: subscribed('1', 'E1', 4), g: { type: 'gap', id: '1', epoch: 'E1', lost: 0 }, a: msg('1', 5, oven(1)) });
+      expectObservable(client.channel('device', { id: 'oven-1' }), '^ 10ms !').toBe('-----a', { a: oven(1) });
+    });
+    expect(gaps).toEqual([]);
   });
 
   it('sends no stale unsubscribe for a channel left while offline, and does not resubscribe it', () => {

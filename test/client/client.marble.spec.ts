@@ -89,15 +89,16 @@ describe('createClient in virtual time', () => {
     expect(states.at(-1)).toMatchObject({ status: 'closed', code: 1008, reason: 'policy', final: true });
   });
 
-  it('retries a 4401 at once with a freshly fetched token, then gives up on a second 4401', () => {
+  it('retries a refusal with 4401 at once with a freshly fetched token, then gives up on a second refusal', () => {
     const calls: Array<{ attempt: number; refresh: boolean }> = [];
     testScheduler().run(({ expectSubscriptions }) => {
       let n = 0;
       const { kit, client } = setup({
         auth: { via: 'query', token: (ctx) => (calls.push({ ...ctx }), `t${++n}`) },
       });
-      kit.script('-o-u', { u: closeWith(4401) });
-      kit.script('-o-u', { u: closeWith(4401) });
+      // Refused after the upgrade: opened, never accepted, closed with 4401.
+      kit.script('-O-u', { u: closeWith(4401) });
+      kit.script('-O-u', { u: closeWith(4401) });
       client.messages$.subscribe({ error: () => undefined });
       expectSubscriptions(kit.socketLogs).toBe(['^--!', '---^--!']);
       asyncScheduler.schedule(() => {
@@ -206,7 +207,9 @@ describe('createClient in virtual time', () => {
     expect(errors[0]).toBeInstanceOf(DecodeError);
     expect((errors[0] as DecodeError).reason).toMatch(/invalid JSON/);
     expect((errors[0] as DecodeError).data).toBe('{"broken');
-    expect(stats).toMatchObject({ messagesIn: 2, decodeErrors: 1, bytesIn: 8 + 7 });
+    // The welcome frame counts too.
+    const welcome = JSON.stringify({ type: 'welcome', connection: 'fake', ping: 30_000 }).length;
+    expect(stats).toMatchObject({ messagesIn: 3, decodeErrors: 1, bytesIn: welcome + 8 + 7 });
   });
 
   it('close() closes with 1000, completes every stream and never reconnects', () => {

@@ -15,22 +15,22 @@ describe('a client against a hostile server, over a real socket', () => {
     // What the hostile server sends once both channels are subscribed: crafted frames
     // aimed at channel 1, the event and the requests, between the messages of channel 2.
     const crafted = [
-      `{"type":"msg","id":"1","seq":1,"data":{"n":1,"text":${deepArray(5000)}}}`,
-      `{"type":"msg","id":"1","seq":2,"data":{"n":2,"text":${deepArray(60)}}}`,
-      `{"type":"msg","id":"1","seq":3,"data":{"n":${JSON.stringify('9'.repeat(30_000))},"text":"x"}}`,
+      `{"type":"msg","id":"1","offset":1,"data":{"n":1,"text":${deepArray(5000)}}}`,
+      `{"type":"msg","id":"1","offset":2,"data":{"n":2,"text":${deepArray(60)}}}`,
+      `{"type":"msg","id":"1","offset":3,"data":{"n":${JSON.stringify('9'.repeat(30_000))},"text":"x"}}`,
       `{"type":"event","name":"note","data":{"text":${deepArray(5000)}}}`,
       `{"type":"event","name":"note","data":{"text":${deepArray(60)}}}`,
     ];
     const server = await listen(0, (socket) => {
       socket.on('message', (data) => {
         const frame = JSON.parse(String(data));
-        if (frame.type === 'sub') socket.send(JSON.stringify({ type: 'subscribed', id: frame.id, seq: 0 }));
+        if (frame.type === 'sub') socket.send(JSON.stringify({ type: 'subscribed', id: frame.id, epoch: 'E', offset: 0 }));
         if (frame.type === 'sub' && frame.params.id === 'b') {
-          // After a reconnect the channel resubscribes from the last seq it saw: go on from there.
-          const base: number = frame.since ?? 0;
+          // After a reconnect the channel resubscribes from the last offset it saw: go on from there.
+          const base: number = frame.since?.offset ?? 0;
           for (let i = 1; i <= 50; i++) {
             const n = base + i;
-            socket.send(JSON.stringify({ type: 'msg', id: frame.id, seq: n, data: { n, text: 'ok' } }));
+            socket.send(JSON.stringify({ type: 'msg', id: frame.id, offset: n, data: { n, text: 'ok' } }));
             const hostile = crafted[i % 10 === 0 ? i / 10 - 1 : -1];
             if (hostile) socket.send(hostile);
           }

@@ -74,7 +74,7 @@ describe('fuzzing the client with hostile frames', () => {
       const fresh: number[] = [];
       client.channel('feed', { id: 'b' }).subscribe((m) => fresh.push(m.n));
       const sub = JSON.parse(String(socket.sent.at(-1))) as { id: string };
-      for (let n = 1; n <= 3; n++) socket.onmessage!({ data: JSON.stringify({ type: 'msg', id: sub.id, seq: n, data: { n, text: 'ok' } }) });
+      for (let n = 1; n <= 3; n++) socket.onmessage!({ data: JSON.stringify({ type: 'msg', id: sub.id, offset: n, data: { n, text: 'ok' } }) });
       watch.stop();
       expect(watch.crashes, `seed ${FUZZ_SEED}`).toEqual([]);
       expect(delivered).toBe(count);

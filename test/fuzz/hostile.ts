@@ -13,7 +13,10 @@ export const hostileFrame: fc.Arbitrary<string | Uint8Array> = fc.oneof(
     {
       type: fc.oneof(fc.constantFrom('msg', 'sub', 'unsub', 'req', 'res', 'event', 'gap', 'error', 'subscribed', 'ping', 'pong'), fc.string()),
       id: fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.constant(null), fc.constant('__proto__')),
-      seq: fc.oneof(fc.integer(), fc.double(), fc.constant(1e308), fc.constant(-1), fc.string()),
+      offset: fc.oneof(fc.integer(), fc.double(), fc.constant(1e308), fc.constant(-1), fc.string()),
+      epoch: fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.constant(null), fc.constant('__proto__')),
+      since: fc.anything({ maxDepth: 1 }),
+      lost: fc.anything({ maxDepth: 0 }),
       channel: fc.oneof(fc.constantFrom('device', 'room', '__proto__', 'constructor'), fc.string()),
       name: fc.oneof(fc.constantFrom('alert', 'setTarget', '__proto__', 'constructor', 'toString'), fc.string()),
       params: fc.anything({ maxDepth: 2 }),
@@ -33,7 +36,7 @@ export const hostileFrame: fc.Arbitrary<string | Uint8Array> = fc.oneof(
   ),
   // Huge numbers and strings, deep nesting.
   fc.constantFrom(
-    `{"type":"msg","id":"1","seq":${'9'.repeat(400)},"data":{"id":"oven-1","temperature":1e999}}`,
+    `{"type":"msg","id":"1","offset":${'9'.repeat(400)},"data":{"id":"oven-1","temperature":1e999}}`,
     JSON.stringify({ type: 'msg', id: '1', data: { id: 'x'.repeat(100_000), temperature: 1 } }),
     `${'['.repeat(5000)}${']'.repeat(5000)}`,
     `{"type":"msg","id":"1","data":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}`,
@@ -90,19 +93,22 @@ export const hostileServerFrame: fc.Arbitrary<string> = fc.oneof(
   fieldValue.map((v) => `{"type":"sub","id":"t","channel":"forest","params":{"root":${v}}}`),
   fieldValue.map((v) => `{"type":"unsub","id":${v}}`),
   fieldValue.map((v) => `{"type":"sub","id":"u","channel":"feed","params":{"id":"a"},"since":${v}}`),
+  fieldValue.map((v) => `{"type":"sub","id":"v","channel":"feed","params":{"id":"a"},"since":{"epoch":${v},"offset":${v}}}`),
   fieldValue.map((v) => `{"type":"req","id":${v},"name":"echo","payload":{"text":"x"}}`),
 );
 
 /** Frames a client receives, with a hostile value in every validated field of each kind of frame. */
 export const hostileClientFrame: fc.Arbitrary<string> = fc.oneof(
-  fieldValue.map((v) => `{"type":"msg","id":"1","seq":1,"data":{"n":1,"text":${v}}}`),
+  fieldValue.map((v) => `{"type":"msg","id":"1","offset":1,"data":{"n":1,"text":${v}}}`),
+  fieldValue.map((v) => `{"type":"msg","id":"1","epoch":${v},"offset":${v},"data":{"n":1,"text":"x"}}`),
   fieldValue.map((v) => `{"type":"msg","id":"2","data":${v}}`),
   fieldValue.map((v) => `{"type":"event","name":"note","data":{"text":${v}}}`),
   fieldValue.map((v) => `{"type":"res","id":"r1","data":{"text":${v}}}`),
   fieldValue.map((v) => `{"type":"res","id":"r1","error":{"code":"X","message":"m","data":${v}}}`),
   fieldValue.map((v) => `{"type":"error","id":"1","code":${v},"message":${v}}`),
-  fieldValue.map((v) => `{"type":"gap","id":"1","from":${v},"to":2}`),
-  fieldValue.map((v) => `{"type":"subscribed","id":"1","seq":${v}}`),
+  fieldValue.map((v) => `{"type":"gap","id":"1","epoch":"E","from":${v},"to":2}`),
+  fieldValue.map((v) => `{"type":"gap","id":"1","epoch":${v},"lost":${v}}`),
+  fieldValue.map((v) => `{"type":"subscribed","id":"1","epoch":${v},"offset":${v}}`),
   fieldValue.map((v) => `{"type":${v}}`),
 );
 

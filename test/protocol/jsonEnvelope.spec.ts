@@ -6,17 +6,25 @@ const wire = jsonEnvelope();
 describe('jsonEnvelope', () => {
   it('writes subscribe, resubscribe with since, unsubscribe, request and ping frames', () => {
     expect(wire.subscribe({ id: '1', channel: 'device', params: { id: 'a' } })).toEqual({ type: 'sub', id: '1', channel: 'device', params: { id: 'a' } });
-    expect(wire.subscribe({ id: '2', channel: 'device', params: {}, since: 41 })).toEqual({ type: 'sub', id: '2', channel: 'device', params: {}, since: 41 });
+    expect(wire.subscribe({ id: '2', channel: 'device', params: {}, since: { epoch: 'E1', offset: 41 } })).toEqual({
+      type: 'sub',
+      id: '2',
+      channel: 'device',
+      params: {},
+      since: { epoch: 'E1', offset: 41 },
+    });
     expect(wire.unsubscribe({ id: '2', channel: 'device', params: {} })).toEqual({ type: 'unsub', id: '2' });
     expect(wire.request!({ id: 'r1', name: 'setTarget', payload: { t: 1 } })).toEqual({ type: 'req', id: 'r1', name: 'setTarget', payload: { t: 1 } });
     expect(wire.ping()).toEqual({ type: 'ping' });
   });
 
   it('reads every server frame', () => {
-    expect(wire.decode({ type: 'msg', id: '1', seq: 3, data: { a: 1 } })).toEqual({ kind: 'message', key: '1', seq: 3, data: { a: 1 } });
-    expect(wire.decode({ type: 'subscribed', id: '1', seq: 9 })).toEqual({ kind: 'subscribed', key: '1', seq: 9 });
+    expect(wire.decode({ type: 'msg', id: '1', offset: 3, data: { a: 1 } })).toEqual({ kind: 'message', key: '1', offset: 3, data: { a: 1 } });
+    expect(wire.decode({ type: 'msg', id: '1', epoch: 'E2', offset: 1, data: 0 })).toEqual({ kind: 'message', key: '1', epoch: 'E2', offset: 1, data: 0 });
+    expect(wire.decode({ type: 'subscribed', id: '1', epoch: 'E1', offset: 9 })).toEqual({ kind: 'subscribed', key: '1', epoch: 'E1', offset: 9 });
     expect(wire.decode({ type: 'error', id: '1', code: 'FORBIDDEN', message: 'no' })).toMatchObject({ kind: 'subscription-error', key: '1', error: { code: 'FORBIDDEN', message: 'no' } });
-    expect(wire.decode({ type: 'gap', id: '1', from: 4, to: 8 })).toEqual({ kind: 'gap', key: '1', from: 4, to: 8 });
+    expect(wire.decode({ type: 'gap', id: '1', epoch: 'E1', from: 4, to: 8, lost: 5 })).toEqual({ kind: 'gap', key: '1', epoch: 'E1', from: 4, to: 8, lost: 5 });
+    expect(wire.decode({ type: 'gap', id: '1', epoch: 'E2' })).toEqual({ kind: 'gap', key: '1', epoch: 'E2' });
     expect(wire.decode({ type: 'event', name: 'alert', data: 1 })).toEqual({ kind: 'event', name: 'alert', data: 1 });
     expect(wire.decode({ type: 'res', id: 'r1', data: 2 })).toEqual({ kind: 'response', id: 'r1', data: 2 });
     expect(wire.decode({ type: 'res', id: 'r1', error: { code: 'E', message: 'm' } })).toMatchObject({ kind: 'response', id: 'r1', error: { code: 'E' } });
@@ -28,7 +36,13 @@ describe('jsonEnvelope', () => {
     [[1, 2], 'not an rxwire envelope'],
     [{ type: 'teleport' }, 'not an rxwire envelope'],
     [{ type: 'msg', id: 7, data: {} }, 'malformed "msg" frame: "id" must be a string'],
-    [{ type: 'gap', id: '1', from: 9, to: 3 }, 'malformed "gap" frame'],
+    [{ type: 'gap', id: '1', epoch: 'E', from: 9, to: 3 }, 'malformed "gap" frame'],
+    [{ type: 'gap', id: '1', epoch: 'E', from: 0, to: 3 }, 'malformed "gap" frame'],
+    [{ type: 'gap', id: '1', epoch: 'E', from: 2 }, 'malformed "gap" frame'],
+    [{ type: 'gap', id: '1', epoch: 'E', lost: -1 }, 'malformed "gap" frame'],
+    [{ type: 'gap', id: '1', from: 1, to: 3 }, 'malformed "gap" frame'],
+    [{ type: 'gap', id: '1', epoch: '' }, 'malformed "gap" frame'],
+    [{ type: 'msg', id: '1', epoch: 7, offset: 1, data: {} }, 'malformed "msg" frame: "epoch" must be a non-empty string'],
     [{ type: 'res', id: 'r1', error: 'bad' }, 'malformed "res" frame'],
     [{ type: 'error', id: '1' }, 'malformed "error" frame'],
     [{ type: 'event', name: 5 }, 'malformed "event" frame'],
@@ -38,8 +52,9 @@ describe('jsonEnvelope', () => {
     expect((inbound as { reason: string }).reason).toContain(reason);
   });
 
-  it('ignores a sequence number that is not a safe non-negative integer', () => {
-    expect(wire.decode({ type: 'msg', id: '1', seq: 1e300, data: 0 })).toEqual({ kind: 'message', key: '1', seq: undefined, data: 0 });
-    expect(wire.decode({ type: 'msg', id: '1', seq: -1, data: 0 })).toEqual({ kind: 'message', key: '1', seq: undefined, data: 0 });
+  it('ignores an offset that is not a safe non-negative integer, and a subscribed position that is not one', () => {
+    expect(wire.decode({ type: 'msg', id: '1', offset: 1e300, data: 0 })).toEqual({ kind: 'message', key: '1', offset: undefined, data: 0 });
+    expect(wire.decode({ type: 'msg', id: '1', offset: -1, data: 0 })).toEqual({ kind: 'message', key: '1', offset: undefined, data: 0 });
+    expect(wire.decode({ type: 'subscribed', id: '1', epoch: 5, offset: 'x' })).toEqual({ kind: 'subscribed', key: '1', epoch: undefined, offset: undefined });
   });
 });

@@ -75,7 +75,7 @@ describe('channel messages through the fast path', () => {
     testScheduler().run(({ expectObservable }) => {
       const kit = createFakeWebSocket();
       const client = createClient({ url: 'ws://test', WebSocketCtor: kit.WebSocketCtor, protocol, heartbeat: false });
-      const msg = (id: string, seq: number, data: unknown) => ({ type: 'msg', id, seq, data });
+      const msg = (id: string, offset: number, data: unknown) => ({ type: 'msg', id, offset, data });
       kit.script('-o-abcdef', {
         a: msg('1', 1, { id: 'p', readings: [1.5, 2], mode: 'on' }),
         b: msg('1', 2, { id: 'p', readings: [1, null], mode: 'on' }),

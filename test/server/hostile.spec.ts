@@ -56,6 +56,8 @@ describe('a server process under hostile frames, with a healthy client connected
       await waitFor(() => hostile.frames.slice(before).some((f) => f.id === id && (f.type === type || f.type === 'error' || f.type === 'res')), 5000, `an answer to ${id}`);
       return hostile.frames.slice(before).find((f) => f.id === id);
     };
+    // The quiet feed's epoch, for a since in the right epoch but beyond the stream.
+    const { epoch: quiet } = await ask('{"type":"sub","id":"q","channel":"feed","params":{"id":"quiet"}}', 'q', 'subscribed');
     const crafted: Array<[string, string, string, (answer: any) => void]> = [
       // The frame of the issue: ~10 KB, a 5,000-deep array in a t.string field.
       ['a 5,000-deep array in a t.string field', `{"type":"req","id":"1","name":"echo","payload":{"text":${deepArray(5000)}}}`, '1', (a) => expect(a.error.code).toBe('TOO_DEEP')],
@@ -74,7 +76,8 @@ describe('a server process under hostile frames, with a healthy client connected
         expect(a).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
         expect(a.message).not.toContain('members');
       }],
-      ['since beyond the stream position', '{"type":"sub","id":"11","channel":"feed","params":{"id":"quiet"},"since":9007199254740000}', '11', (a) => expect(a).toMatchObject({ type: 'error', code: 'INVALID_SINCE' })],
+      ['since beyond the stream position', `{"type":"sub","id":"11","channel":"feed","params":{"id":"quiet"},"since":{"epoch":"${quiet}","offset":9007199254740000}}`, '11', (a) => expect(a).toMatchObject({ type: 'error', code: 'INVALID_SINCE' })],
+      ['since that is not a position', '{"type":"sub","id":"11b","channel":"feed","params":{"id":"quiet"},"since":9007199254740000}', '11b', (a) => expect(a).toMatchObject({ type: 'error', code: 'INVALID_SINCE' })],
       ['a 100,000-character string', JSON.stringify({ type: 'req', id: '12', name: 'echo', payload: { text: 'é'.repeat(100_000) } }), '12', (a) => expect(a.data.text).toHaveLength(100_000)],
       ['a 100,000-character key', `{"type":"req","id":"13","name":"echo","payload":{"text":"k",${JSON.stringify('k'.repeat(100_000))}:1}}`, '13', (a) => expect(a.data).toEqual({ text: 'k' })],
     ];

@@ -109,11 +109,30 @@ describe('slow upgrades', () => {
     await stillServed(await peer(server).opened());
   });
 
-  it('answers 503 when authenticate takes longer than upgradeTimeout', async () => {
+  it('closes with 1013 ("try again later") when authenticate takes longer than upgradeTimeout', async () => {
     const server = await start({ upgradeTimeout: 100, authenticate: () => new Promise(() => undefined) });
     const p = peer(server, { query: '?token=t' });
-    const status = await new Promise<number>((resolve) => p.socket.on('unexpected-response', (_req, res) => resolve(res.statusCode!)));
-    expect(status).toBe(503);
+    expect(await p.closed()).toBe(1013);
+    expect(p.closeReason).toBe('try again later');
+    expect(server.metrics()).toContain('rxwire_refused_total{reason="unavailable"} 1');
+  });
+
+  it('closes with 1013 when authenticate throws (its database is down), not with 4401', async () => {
+    const server = await start({
+      authenticate: () => {
+        throw new Error('connect ECONNREFUSED 10.0.0.9:5432');
+      },
+    });
+    const p = peer(server, { query: '?token=t' });
+    expect(await p.closed()).toBe(1013);
+    expect(p.closeReason).not.toContain('ECONNREFUSED');
+  });
+
+  it('sends the acceptance frame first, with the connection id and the ping interval', async () => {
+    const server = await start({ pingInterval: 12_345 });
+    const p = await peer(server).opened();
+    await waitFor(() => p.welcome !== undefined, 3000, 'the welcome frame');
+    expect(p.welcome).toEqual({ type: 'welcome', connection: expect.any(String), ping: 12_345 });
   });
 });
 

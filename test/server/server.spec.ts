@@ -8,7 +8,8 @@ import { createClient } from '../../src/client/createClient';
 import type { Client, ClientOptions } from '../../src/client/types';
 import { RemoteError, SubscriptionError, ValidationError } from '../../src/protocol/errors';
 import { createServer, ForbiddenError, memoryBroker, RequestError } from '../../src/server';
-import type { Server, ServerOptions } from '../../src/server';
+import type { Broker, BrokerMessage, Loss, Server, ServerOptions } from '../../src/server';
+import type { GapNotice } from '../../src/client/channels';
 import { smartHome } from '../support/smartHome';
 import { waitFor } from '../support/wsServer';
 import { RawPeer } from './support';
@@ -51,7 +52,8 @@ describe('createServer with the client', () => {
     c.channel('device', { id: 'fridge' }).subscribe((m) => fridge.push(m));
     await acked(c, 2);
     const first = await server.publish('device', { id: 'oven-1' }, oven(100));
-    expect(await server.publish('device', { id: 'oven-1' }, oven(110))).toBe(first + 1);
+    expect(first.offset).toBe(1);
+    expect(await server.publish('device', { id: 'oven-1' }, oven(110))).toEqual({ epoch: first.epoch, offset: 2 });
     expect(await ovenUpdates).toEqual([oven(100), oven(110)]);
     expect(fridge).toEqual([]);
   });
@@ -114,7 +116,7 @@ describe('createServer with the client', () => {
   });
 
   it('recovers exactly what a client missed while it was away, then a gap once history is exceeded', async () => {
-    const server = await start({ broker: memoryBroker({ historySize: 5, epoch: () => 0 }) });
+    const server = await start({ broker: memoryBroker({ historySize: 5, epoch: () => 'E1' }) });
     const net = capturing();
     // While "away", every reconnect attempt goes to a closed port.
     let away = false;
@@ -142,7 +144,76 @@ describe('createServer with the client', () => {
     await awayFor([7, 8, 9, 10, 11, 12, 13, 14, 15]);
     await waitFor(() => seen.length === 11, 5000, 'what history still holds');
     expect(seen).toEqual([1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15]);
-    expect(gaps).toEqual([{ channel: 'device', params: { id: 'oven-1' }, from: 7, to: 10 }]);
+    expect(gaps).toEqual([{ channel: 'device', params: { id: 'oven-1' }, epoch: 'E1', from: 7, to: 10, lost: 4 }]);
+  });
+
+  it('tells a live subscriber of an epoch change on its first message, and of each loss the broker reports once', async () => {
+    const broker = scriptedBroker();
+    const server = await start({ broker });
+    const c = client(server);
+    const seen: number[] = [];
+    const gaps: GapNotice[] = [];
+    c.gaps$.subscribe((g) => gaps.push(g));
+    c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
+    const p = await peer(server).opened();
+    p.send({ type: 'sub', id: 'raw', channel: 'device', params: { id: 'oven-1' } });
+    await waitFor(() => statsOf(server).subscriptions === 2, 5000, 'both subscriptions');
+    await server.publish('device', { id: 'oven-1' }, oven(1)); // E1:1
+    const at = (epoch: string, offset: number, temperature: number): BrokerMessage => ({ epoch, offset, data: oven(temperature) });
+    broker.deliver(at('E2', 1, 2)); // the stream started over (its keys expired), nothing lost to a live listener
+    broker.deliver(at('E2', 2, 3));
+    broker.lose({ epoch: 'E3' }); // the broker's link came back after the history was lost
+    broker.deliver(at('E3', 1, 4));
+    broker.deliver(at('E3', 4, 5)); // a hole nobody announced: still reported
+    broker.lose({ epoch: 'E3', from: 2, to: 3, count: 2 }); // told late: already reported, not again
+    await waitFor(() => seen.length === 5 && p.frames.filter((f) => f.type === 'msg').length === 5, 5000, 'every message');
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(gaps).toEqual([
+      { channel: 'device', params: { id: 'oven-1' }, epoch: 'E3' },
+      { channel: 'device', params: { id: 'oven-1' }, epoch: 'E3', from: 2, to: 3, lost: 2 },
+    ]);
+    expect(p.frames.filter((f) => f.type === 'msg' || f.type === 'gap')).toEqual([
+      { type: 'msg', id: 'raw', offset: 1, data: oven(1) },
+      { type: 'msg', id: 'raw', epoch: 'E2', offset: 1, data: oven(2) },
+      { type: 'msg', id: 'raw', offset: 2, data: oven(3) },
+      { type: 'gap', id: 'raw', epoch: 'E3' },
+      { type: 'msg', id: 'raw', offset: 1, data: oven(4) },
+      { type: 'gap', id: 'raw', epoch: 'E3', from: 2, to: 3, lost: 2 },
+      { type: 'msg', id: 'raw', offset: 4, data: oven(5) },
+    ]);
+  });
+
+  it('gives params with keys their codec does not declare the same stream as without them', async () => {
+    const server = await start({ presence: () => 'someone' });
+    const p = await peer(server).opened();
+    p.send({ type: 'sub', id: 'x', channel: 'device', params: { id: 'oven-1', colour: 'red' } });
+    p.send({ type: 'sub', id: 'y', channel: 'device', params: { nested: { a: 1 }, id: 'oven-1' } });
+    await waitFor(() => p.frames.filter((f) => f.type === 'subscribed').length === 2);
+    const [x, y] = p.frames.filter((f) => f.type === 'subscribed');
+    expect(y.epoch).toBe(x.epoch); // one stream: one epoch
+    await server.publish('device', { id: 'oven-1' }, oven(1));
+    await waitFor(() => p.frames.filter((f) => f.type === 'msg').length === 2);
+    expect(p.frames.filter((f) => f.type === 'msg')).toEqual([
+      { type: 'msg', id: 'x', offset: 1, data: oven(1) },
+      { type: 'msg', id: 'y', offset: 1, data: oven(1) },
+    ]);
+    // Presence is per connection, under the stream without the extra keys.
+    expect(await server.presence('device', { id: 'oven-1' })).toEqual([{ connection: expect.any(String), info: 'someone' }]);
+  });
+
+  it('refuses a since that is not a position, or is beyond the stream in its epoch, with INVALID_SINCE', async () => {
+    const server = await start();
+    await server.publish('device', { id: 'oven-1' }, oven(1));
+    const p = await peer(server).opened();
+    p.send({ type: 'sub', id: 'a', channel: 'device', params: { id: 'oven-1' } });
+    await waitFor(() => p.frames.some((f) => f.id === 'a'));
+    const { epoch } = p.frames.find((f) => f.id === 'a');
+    const bad: unknown[] = [5, { epoch, offset: -1 }, { epoch, offset: 1.5 }, { epoch: '', offset: 0 }, { epoch: 'x'.repeat(65), offset: 0 }, { offset: 1 }, { epoch, offset: 2 }];
+    bad.forEach((since, i) => p.send({ type: 'sub', id: `b${i}`, channel: 'device', params: { id: 'oven-1' }, since }));
+    p.send({ type: 'sub', id: 'ok', channel: 'device', params: { id: 'oven-1' }, since: { epoch, offset: 1 } });
+    await waitFor(() => p.frames.some((f) => f.id === 'ok'));
+    expect(bad.map((_, i) => p.frames.find((f) => f.id === `b${i}`)?.code)).toEqual(bad.map(() => 'INVALID_SINCE'));
+    expect(p.frames.find((f) => f.id === 'ok')).toEqual({ type: 'subscribed', id: 'ok', epoch, offset: 1 });
   });
 
   it('attaches to an existing http.Server on a path and leaves other paths and plain HTTP alone', async () => {
@@ -242,6 +313,26 @@ function capturing() {
     }
   }
   return { Ctor: Captured as never, dropLast: () => sockets.at(-1)!.terminate() };
+}
+
+/** A memory broker (epoch E1) that a test can also make deliver messages and report losses, as a Redis broker would. */
+function scriptedBroker(): Broker & { deliver(message: BrokerMessage): void; lose(loss: Loss): void } {
+  const inner = memoryBroker({ epoch: () => 'E1' });
+  const listeners = new Set<{ message: (m: BrokerMessage) => void; lost?: (loss: Loss) => void }>();
+  return {
+    ...inner,
+    async listen(stream, message, lost) {
+      const stop = await inner.listen(stream, message, lost);
+      const listener = { message, lost };
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+        stop();
+      };
+    },
+    deliver: (message) => listeners.forEach((l) => l.message(message)),
+    lose: (loss) => listeners.forEach((l) => l.lost?.(loss)),
+  };
 }
 
 function statsOf(server: Server<Home, any>) {

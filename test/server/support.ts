@@ -4,13 +4,19 @@ import { once } from 'node:events';
 /** A raw `ws` peer for speaking to the server frame by frame. */
 export class RawPeer {
   readonly frames: any[] = [];
+  /** The server's acceptance frame (`welcome`), kept apart from the other frames. */
+  welcome: any;
   closeCode: number | undefined;
   closeReason = '';
   readonly socket: WebSocket;
 
   constructor(url: string, options?: WebSocket.ClientOptions, protocols?: string[]) {
     this.socket = new WebSocket(url, protocols, options);
-    this.socket.on('message', (data) => this.frames.push(JSON.parse(String(data))));
+    this.socket.on('message', (data) => {
+      const frame = JSON.parse(String(data));
+      if (frame?.type === 'welcome' && this.welcome === undefined && this.frames.length === 0) this.welcome = frame;
+      else this.frames.push(frame);
+    });
     this.socket.on('close', (code, reason) => {
       this.closeCode = code;
       this.closeReason = String(reason);

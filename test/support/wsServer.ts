@@ -53,18 +53,25 @@ export class TestServer {
 
 /**
  * Starts a `ws` server on 127.0.0.1 (`port` 0 picks a free one) that selects the
- * application subprotocol, never a `bearer.` token entry.
+ * application subprotocol, never a `bearer.` token entry, and accepts every connection
+ * with rxwire's `welcome` frame (unless `options.accept` is false).
  */
 export async function listen(
   port: number,
   onConnection: (socket: WebSocket, request: IncomingMessage) => void,
+  options: { accept?: boolean } = {},
 ): Promise<{ wss: WebSocketServer; port: number }> {
   const wss = new WebSocketServer({
     host: '127.0.0.1',
     port,
     handleProtocols: (protocols) => [...protocols].find((p) => !p.startsWith('bearer.')) ?? false,
   });
-  wss.on('connection', onConnection);
+  wss.on('connection', (socket, request) => {
+    // Accept the connection as an rxwire server does, unless told not to (a test of a
+    // server that never accepts, or of what comes before acceptance).
+    if (options.accept !== false) socket.send(JSON.stringify({ type: 'welcome', connection: 'test', ping: 30_000 }));
+    onConnection(socket, request);
+  });
   await once(wss, 'listening');
   return { wss, port: (wss.address() as AddressInfo).port };
 }

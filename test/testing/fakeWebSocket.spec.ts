@@ -5,6 +5,7 @@ import { createFakeWebSocket, closeWith } from '../../src/testing';
 import { testScheduler } from '../support/marbles';
 
 type Event = [number, string, unknown?];
+const WELCOME = JSON.stringify({ type: 'welcome', connection: 'fake', ping: 30_000 });
 
 /** Drives a fake socket by hand, recording its events with their frames. */
 function watch(kit: ReturnType<typeof createFakeWebSocket>, events: Event[], now: () => number) {
@@ -17,7 +18,7 @@ function watch(kit: ReturnType<typeof createFakeWebSocket>, events: Event[], now
 }
 
 describe('createFakeWebSocket', () => {
-  it('plays a script: o opens, letters send their values, | closes with 1000', () => {
+  it('plays a script: o opens and sends the welcome frame, letters send their values, | closes with 1000', () => {
     const events: Event[] = [];
     testScheduler().run(({ expectSubscriptions }) => {
       const kit = createFakeWebSocket();
@@ -28,6 +29,7 @@ describe('createFakeWebSocket', () => {
     });
     expect(events).toEqual([
       [1, 'open'],
+      [1, 'message', WELCOME],
       [3, 'message', '{"n":1}'],
       [5, 'message', 'raw text'],
       [7, 'close', [1000, true]],
@@ -45,7 +47,9 @@ describe('createFakeWebSocket', () => {
     });
     expect(events).toEqual([
       [0, 'open'],
+      [0, 'message', WELCOME],
       [0, 'open'],
+      [0, 'message', WELCOME],
       [2, 'error'],
       [2, 'close', [1006, false]],
       [2, 'close', [4403, true]],
@@ -89,5 +93,20 @@ describe('the example in docs/testing.md', () => {
       expectObservable(client.messages$.pipe(take(1))).toBe('17ms (a|)', { a: { temp: 21 } });
       expectSubscriptions(kit.socketLogs).toBe(['^---!', '14ms ^--!']);
     });
+  });
+});
+
+describe('createFakeWebSocket: O opens without accepting', () => {
+  it('opens the socket and sends nothing, so an rxwire client stays connecting', () => {
+    const events: Event[] = [];
+    testScheduler().run(() => {
+      const kit = createFakeWebSocket();
+      kit.script('-O-a', { a: { n: 1 } });
+      watch(kit, events, () => asyncScheduler.now());
+    });
+    expect(events).toEqual([
+      [1, 'open'],
+      [3, 'message', '{"n":1}'],
+    ]);
   });
 });

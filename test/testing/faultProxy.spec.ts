@@ -16,7 +16,7 @@ let proxy: FaultProxy;
 const clients: Array<Client<Home>> = [];
 
 async function setup(): Promise<void> {
-  server = await createServer({ protocol: smartHome, port: 0, broker: memoryBroker({ epoch: () => 0 }) });
+  server = await createServer({ protocol: smartHome, port: 0, broker: memoryBroker() });
   server.handle('setTarget', ({ target }) => ({ ok: true, target }));
   proxy = await createFaultProxy({ target: { port: server.port } });
 }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { replayOf } from './replay';
 import type { Broker, BrokerMessage, Replay } from './types';
 
 /** Options of {@link memoryBroker}. */
@@ -8,7 +10,10 @@ export interface MemoryBrokerOptions {
    */
   historySize?: number;
   /**
-   * Milliseconds a message stays in the history.
+   * Milliseconds a message stays in the history. Also how long an idle stream (no
+   * listeners) keeps its epoch and offset after its last message or its last listener:
+   * a client that comes back within it resumes in the same epoch (with a gap notice
+   * counting what expired, if anything did); after it, the stream starts a new epoch.
    * @defaultValue 300000 (five minutes)
    */
   historyTtl?: number;
@@ -18,24 +23,34 @@ export interface MemoryBrokerOptions {
    */
   now?: () => number;
   /**
-   * The number a new stream's sequence starts after. Taken from the clock by default,
-   * so that a stream recreated after a restart numbers its messages above anything
-   * clients saw before: they then get a gap notice instead of having new messages
-   * dropped as replays.
-   * @defaultValue `now() * 1000`
+   * Makes the epoch of a new stream. Each must differ from every earlier one of the
+   * same stream, in this process and in any earlier one: a restarted process is a new
+   * epoch, so that clients learn that the history they knew is gone.
+   * @defaultValue 8 random characters (48 bits)
    */
-  epoch?: () => number;
+  epoch?: () => string;
 }
 
 interface Stream {
-  seq: number;
-  history: Array<BrokerMessage & { at: number }>;
-  listeners: Set<(message: BrokerMessage) => void>;
+  readonly epoch: string;
+  offset: number;
+  history: Array<{ readonly message: BrokerMessage; readonly at: number }>;
+  readonly listeners: Set<(message: BrokerMessage) => void>;
+  /** When it last had a message, or lost its last listener. */
+  touched: number;
 }
+
+const randomEpoch = (): string => randomBytes(6).toString('base64url');
 
 /**
  * The embedded broker: one process, history in memory, bounded by count and age.
  * The default of `createServer`.
+ *
+ * Each stream gets a random epoch when it is created; its offsets count from 1. An idle
+ * stream (no listeners) is forgotten `historyTtl` after its last message or its last
+ * listener, whichever is later: by then its history has expired anyway, and a client
+ * that comes back later gets a gap notice with the stream's new epoch. A new process
+ * (a restart) numbers every stream in a new epoch.
  *
  * @example
  * ```ts
@@ -48,13 +63,33 @@ interface Stream {
  * ```
  */
 export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
-  const { historySize = 100, historyTtl = 300_000, now = Date.now, epoch = () => now() * 1000 } = options;
+  const { historySize = 100, historyTtl = 300_000, now = Date.now, epoch = randomEpoch } = options;
   const streams = new Map<string, Stream>();
+  // The streams without listeners, least recently touched first: forgotten in that order.
+  const idle = new Map<string, Stream>();
   const presence = new Map<string, Set<string>>();
 
+  const forgetExpired = (): void => {
+    const oldest = now() - historyTtl;
+    for (const [key, s] of idle) {
+      if (s.touched >= oldest) break;
+      idle.delete(key);
+      streams.delete(key);
+    }
+  };
+  const touch = (key: string, s: Stream): void => {
+    s.touched = now();
+    if (s.listeners.size > 0) return;
+    idle.delete(key); // to the end: the order stays by time
+    idle.set(key, s);
+  };
   const stream = (key: string): Stream => {
+    forgetExpired();
     let s = streams.get(key);
-    if (!s) streams.set(key, (s = { seq: epoch(), history: [], listeners: new Set() }));
+    if (!s) {
+      streams.set(key, (s = { epoch: epoch(), offset: 0, history: [], listeners: new Set(), touched: now() }));
+      idle.set(key, s);
+    }
     return s;
   };
   const trim = (s: Stream): void => {
@@ -65,9 +100,10 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
   return {
     async publish(key, data) {
       const s = stream(key);
-      const message = { seq: ++s.seq, data };
-      s.history.push({ ...message, at: now() });
+      const message: BrokerMessage = { epoch: s.epoch, offset: ++s.offset, data };
+      s.history.push({ message, at: now() });
       trim(s);
+      touch(key, s);
       for (const listener of [...s.listeners]) {
         try {
           listener(message);
@@ -80,18 +116,16 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
     async listen(key, listener) {
       const s = stream(key);
       s.listeners.add(listener);
+      idle.delete(key);
       return () => {
-        s.listeners.delete(listener);
-        if (s.listeners.size === 0 && s.history.length === 0) streams.delete(key);
+        if (!s.listeners.delete(listener) || s.listeners.size > 0 || streams.get(key) !== s) return;
+        touch(key, s);
       };
     },
     async replay(key, since): Promise<Replay> {
       const s = stream(key);
       trim(s);
-      if (since === undefined || since >= s.seq) return { seq: s.seq, messages: [] };
-      const messages = s.history.filter((m) => m.seq > since).map(({ seq, data }) => ({ seq, data }));
-      const first = messages[0]?.seq ?? s.seq + 1;
-      return first > since + 1 ? { seq: s.seq, messages, lost: { from: since + 1, to: first - 1 } } : { seq: s.seq, messages };
+      return replayOf(s, since, since === undefined ? [] : s.history.map((h) => h.message));
     },
     async join(key, member) {
       let members = presence.get(key);
@@ -108,6 +142,7 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
     },
     async close() {
       streams.clear();
+      idle.clear();
       presence.clear();
     },
   };
