@@ -239,9 +239,12 @@ function isPongFrame(data: string, isPong: (message: unknown) => boolean): boole
 
 function toConnectionError(error: unknown, lastClose: { code: number; reason: string } | undefined, accepted: boolean): unknown {
   if (error instanceof HeartbeatTimeoutError || error instanceof ConnectionClosedError) return error;
-  if (error instanceof SyntaxError || error instanceof TypeError) {
-    // The WebSocket constructor refused the URL or protocols: retrying cannot help.
-    return new InvalidOptionsError(`the WebSocket could not be created: ${error.message}`);
+  // The WebSocket constructor refused the URL or protocols (a token that is not a valid
+  // subprotocol token, say): retrying cannot help. Browsers throw a DOMException named
+  // SyntaxError, which is not `instanceof SyntaxError`.
+  const name = (error as { name?: unknown } | null)?.name;
+  if (error instanceof SyntaxError || error instanceof TypeError || ((name === 'SyntaxError' || name === 'TypeError') && typeof (error as Error).message === 'string')) {
+    return new InvalidOptionsError(`the WebSocket could not be created: ${(error as Error).message}`);
   }
   const phase = accepted ? 'open' : 'connecting';
   const code = (error as { code?: unknown })?.code;

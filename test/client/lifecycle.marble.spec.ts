@@ -130,4 +130,28 @@ describe('the connection lifecycle in virtual time: accepted means open', () => 
     });
     expect(log.at(-1)).toBe('3:closed:4401');
   });
+
+  it("fails at once with InvalidOptionsError and the browser's text when the WebSocket constructor throws a DOMException SyntaxError (a token that is not a valid subprotocol)", () => {
+    const log: string[] = [];
+    let final: ConnectionState | undefined;
+    testScheduler().run(() => {
+      // What Chromium throws for a subprotocol with '/', '+' or '=' in it.
+      class BrowserLikeWebSocket {
+        constructor() {
+          throw new DOMException("Failed to construct 'WebSocket': The subprotocol 'bearer.a/b+c=' is invalid.", 'SyntaxError');
+        }
+      }
+      const client = createClient({ url: 'ws://test/live', WebSocketCtor: BrowserLikeWebSocket as never, protocol: echo, auth: { token: () => 'a/b+c=' } });
+      client.state$.subscribe((s) => {
+        record(log)(s);
+        final = s;
+      });
+      client.messages$.subscribe({ error: () => undefined });
+    });
+    expect(log).toEqual(['0:closed:1000', '0:connecting', '0:closed:1006']);
+    expect(final).toMatchObject({ status: 'closed', final: true });
+    const error = (final as { error?: Error }).error!;
+    expect(error.name).toBe('InvalidOptionsError');
+    expect(error.message).toContain('subprotocol');
+  });
 });
