@@ -66,30 +66,50 @@ export function heartbeat<T>(config: HeartbeatConfig<T>): MonoTypeOperatorFuncti
       // Time of each ping still waiting for its pong, oldest first.
       const pending: number[] = [];
       let lastSeen = scheduler.now();
+      // The first ping sent since the last sign of life: silence counts against the
+      // server only once a ping went out and `timeout` passed without an answer.
+      let probeAt: number | undefined;
 
-      // One watchdog re-armed for the remaining silence budget, instead of a new
-      // timer per inbound message: the hot path only stores a timestamp.
+      const ping = (): boolean => {
+        // A server that never answers pings must not grow this list forever.
+        if (pending.length >= MAX_PENDING_PINGS) pending.shift();
+        const now = scheduler.now();
+        pending.push(now);
+        probeAt ??= now;
+        try {
+          send();
+          return true;
+        } catch (error) {
+          // Thrown out of a scheduled action it would be uncaught; like a callback of RxJS's own operators, it errors the output.
+          subscriber.error(error);
+          return false;
+        }
+      };
+
+      // One watchdog re-armed for the remaining budget, instead of a new timer per
+      // inbound message: the hot path only stores a timestamp. It judges elapsed time,
+      // not how often it ran: in a hidden tab whose timers the browser throttles (or
+      // after a laptop slept), it wakes late; silence then fails the connection only
+      // if a ping went out at least `timeout` before and nothing came since. If the
+      // ping timer was held back too, it pings now and waits `timeout` for an answer.
       subscriber.add(
         scheduler.schedule(function watchdog() {
-          const silent = scheduler.now() - lastSeen;
-          if (silent >= silenceLimit) subscriber.error(new HeartbeatTimeoutError(silent));
-          else this.schedule(undefined, silenceLimit - silent);
+          const now = scheduler.now();
+          const silent = now - lastSeen;
+          if (silent < silenceLimit) return void this.schedule(undefined, silenceLimit - silent);
+          if (probeAt === undefined) {
+            if (ping()) this.schedule(undefined, timeout);
+            return;
+          }
+          const waited = now - probeAt;
+          if (waited >= timeout) subscriber.error(new HeartbeatTimeoutError(silent));
+          else this.schedule(undefined, timeout - waited);
         }, silenceLimit),
       );
 
       subscriber.add(
-        scheduler.schedule(function ping() {
-          // A server that never answers pings must not grow this list forever.
-          if (pending.length >= MAX_PENDING_PINGS) pending.shift();
-          pending.push(scheduler.now());
-          try {
-            send();
-          } catch (error) {
-            // Thrown out of a scheduled action it would be uncaught; like a callback of RxJS's own operators, it errors the output.
-            subscriber.error(error);
-            return;
-          }
-          this.schedule(undefined, interval);
+        scheduler.schedule(function pinger() {
+          if (ping()) this.schedule(undefined, interval);
         }, interval),
       );
 
@@ -99,6 +119,7 @@ export function heartbeat<T>(config: HeartbeatConfig<T>): MonoTypeOperatorFuncti
             // A synchronous source goes on emitting after an error until its subscribe returns.
             if (subscriber.closed) return;
             lastSeen = scheduler.now();
+            probeAt = undefined;
             // As RxJS's own operators: a throwing isPong or onRoundTrip errors the output, which tears down the source.
             try {
               if (isPong?.(value)) {
