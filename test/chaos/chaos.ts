@@ -9,7 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClient } from '../../src/client/createClient';
 import type { GapNotice } from '../../src/client/channels';
 import type { Client } from '../../src/client/types';
-import { HeartbeatTimeoutError } from '../../src/protocol/errors';
+import { HeartbeatTimeoutError, ConnectTimeoutError } from '../../src/protocol/errors';
 import { createServer, memoryBroker } from '../../src/server';
 import { createFaultProxy, type FaultProxy } from '../../src/testing';
 import { smartHome } from '../support/smartHome';
@@ -42,6 +42,8 @@ export interface ChaosFigures {
   halfOpens: number;
   worstDetectionMs: number;
   undetectedHalfOpens: number;
+  /** Holes that swallowed a reconnect under way (caught by connectTimeout), not counted as half-opens. */
+  swallowedAttempts: number;
   /** The worst delay of the process's event loop during the run: part of every detection time. */
   maxEventLoopLagMs: number;
   seconds: number;
@@ -70,6 +72,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   let halfOpens = 0;
   let undetectedHalfOpens = 0;
   const timeouts: number[][] = [];
+  const connectTimeouts: number[][] = [];
+  let swallowedAttempts = 0;
   const isOpen: boolean[] = [];
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
@@ -84,6 +88,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
         protocol: smartHome,
         reconnect: { initialDelay: 10, maxDelay: 100 },
         heartbeat: options.heartbeat,
+        // Connecting has its own deadline: a hole that swallows a reconnect under way
+        // (the state still said open when it was made) is caught by it, not by the heartbeat.
+        connectTimeout: 4 * (options.heartbeat.interval + options.heartbeat.timeout),
         requestTimeout: 2000,
       });
       clients.push(client);
@@ -91,8 +98,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       received.push(mine);
       gaps.push([]);
       timeouts.push([]);
+      connectTimeouts.push([]);
       client.gaps$.subscribe((g) => gaps[i]!.push(g));
-      client.errors$.subscribe((e) => e instanceof HeartbeatTimeoutError && timeouts[i]!.push(Date.now()));
+      // The client noticed a silence on an open connection (heartbeat), or on an attempt
+      // the hole swallowed (connectTimeout).
+      client.errors$.subscribe((e) => {
+        if (e instanceof HeartbeatTimeoutError) timeouts[i]!.push(Date.now());
+        if (e instanceof ConnectTimeoutError) connectTimeouts[i]!.push(Date.now());
+      });
       client.stats$.subscribe();
       isOpen.push(false);
       client.state$.subscribe((s) => (isOpen[i] = s.status === 'open'));
@@ -151,11 +164,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
             if (measured) halfOpens += 1;
             const since = Date.now();
             const seen = timeouts[i]!.length;
+            const seenConnects = connectTimeouts[i]!.length;
             proxy.blackhole(true);
             // Hold the hole until the client notices, or for 2 s: long past interval + timeout
             // even with the event-loop lag of this busy process.
-            while (timeouts[i]!.length === seen && Date.now() - since < 2000 && Date.now() < deadline) await sleep(5);
-            if (timeouts[i]!.length > seen) {
+            while (timeouts[i]!.length === seen && connectTimeouts[i]!.length === seenConnects && Date.now() - since < 2000 && Date.now() < deadline) await sleep(5);
+            if (timeouts[i]!.length === seen && connectTimeouts[i]!.length > seenConnects) {
+              // The state said open, but the connection was already being replaced: the hole
+              // swallowed the new attempt, which connectTimeout caught. Not a half-open connection.
+              if (measured) halfOpens -= 1;
+              swallowedAttempts += 1;
+            } else if (timeouts[i]!.length > seen) {
               if (measured) worstDetectionMs = Math.max(worstDetectionMs, timeouts[i]![seen]! - since);
             } else if (measured) undetectedHalfOpens += 1;
             proxy.blackhole(false);
@@ -231,6 +250,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       halfOpens,
       worstDetectionMs,
       undetectedHalfOpens,
+      swallowedAttempts,
       maxEventLoopLagMs: Math.round(lag.max / 1e6),
       seconds: (Date.now() - started) / 1000,
     };
