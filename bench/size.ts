@@ -36,8 +36,10 @@ export const BUDGETS = {
  * is met.
  */
 export const CEILINGS: Partial<Record<keyof typeof BUDGETS, number>> = {
-  everything: 20_400,
-  own: 9_100,
+  // Raised from 20,400 / 9,100 by issues 13 and 14 (acceptance, connectTimeout, maxDepth,
+  // bounded error previews, epoch/offset positions): see docs/benchmarks.md.
+  everything: 21_900,
+  own: 10_600,
 };
 
 /**
