@@ -133,6 +133,8 @@ interface Listening {
 export function redisBroker(options: RedisBrokerOptions): Broker {
   const { prefix = 'rxwire', historySize = 1000, historyTtl = 86_400_000, presenceTtl = 15_000 } = options;
   if (!options.url && !options.client) throw new TypeError('redisBroker needs a url or a client');
+  // PEXPIRE takes whole milliseconds, at least one.
+  const ttl = String(Math.max(1, Math.ceil(historyTtl)));
   // Fail fast while Redis is away: a publish must report its failure, not wait in a queue.
   const settings: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false };
   const ownsClient = !options.client;
@@ -210,7 +212,7 @@ export function redisBroker(options: RedisBrokerOptions): Broker {
       2,
       key('pos', stream),
       key('h', stream),
-      historyTtl,
+      ttl,
       freshEpoch(),
       since?.epoch ?? '',
       since === undefined ? '0' : String(since.offset),
@@ -291,7 +293,7 @@ export function redisBroker(options: RedisBrokerOptions): Broker {
         key('pos', stream),
         key('h', stream),
         key('p', stream),
-        historyTtl,
+        ttl,
         freshEpoch(),
         JSON.stringify(data) ?? 'null',
         historySize,

@@ -89,25 +89,26 @@ describe('reconnect', () => {
     });
   });
 
-  it('retries 4401 once at once asking for fresh credentials, and treats a second 4401 in a row as fatal', () => {
+  it('retries 4401 once at once asking for fresh credentials, and treats a second 4401 in a row (nothing emitted between) as fatal', () => {
     const infos: RetryInfo[] = [];
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const unauthorized = new ConnectionClosedError(4401);
-      const source = cold('a-#', { a: 'open' }, unauthorized);
+      // Refused before emitting anything: a connection the server never accepted.
+      const source = cold('--#', undefined, unauthorized);
       const result = source.pipe(reconnect({ initialDelay: 1000, online$: NEVER, onRetry: (i) => infos.push(i) }));
-      expectObservable(result).toBe('a-a-#', { a: 'open' }, unauthorized);
+      expectObservable(result).toBe('----#', undefined, unauthorized);
       expectSubscriptions(source.subscriptions).toBe(['^-!', '--^-!']);
     });
     expect(infos).toHaveLength(1);
     expect(infos[0]).toMatchObject({ attempt: 1, delay: 0, code: 4401, refreshCredentials: true });
   });
 
-  it('gives 4401 another retry once a connection was stable in between', () => {
+  it('gives 4401 another retry once the source emitted in between (a connection was accepted), however soon', () => {
     testScheduler().run(({ cold, expectSubscriptions }) => {
       const unauthorized = new ConnectionClosedError(4401);
       const source = cold('a 9ms #', { a: 'open' }, unauthorized);
-      source.pipe(reconnect({ resetAfter: 5, online$: NEVER }), take(3)).subscribe({ error: () => undefined });
-      // every 4401 comes after a stable connection, so each is retried at once
+      source.pipe(reconnect({ resetAfter: 1000, online$: NEVER }), take(3)).subscribe({ error: () => undefined });
+      // every 4401 comes after an accepted connection, so each is retried at once
       expectSubscriptions(source.subscriptions).toBe(['^ 9ms !', '10ms ^ 9ms !', '20ms (^!)']);
     });
   });

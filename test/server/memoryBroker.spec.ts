@@ -111,29 +111,50 @@ describe('memoryBroker', () => {
     back();
   });
 
-  it('forgets an idle stream historyTtl after its last message or listener, and numbers it in a new epoch', async () => {
+  it('keeps an idle stream with history whole for historyTtl after its last message or listener, then its position, then forgets it', async () => {
     let now = 0;
     const broker = memoryBroker({ historyTtl: 1000, now: () => now, epoch: counting() });
     const stop = await broker.listen('s', () => undefined);
     await broker.publish('s', 'a');
     now = 500;
-    stop(); // idle from 500
-    now = 1400;
-    expect((await broker.replay('s')).epoch).toBe('e1'); // still known at 1400 (a replay does not keep it)
-    now = 1501;
-    expect(await broker.replay('s', { epoch: 'e1', offset: 1 })).toEqual({ epoch: 'e2', offset: 0, messages: [], lost: { epoch: 'e2' } });
+    stop(); // idle from 500, its message still held
+    now = 900;
+    expect(await broker.replay('s', { epoch: 'e1', offset: 0 })).toEqual({ epoch: 'e1', offset: 1, messages: [{ epoch: 'e1', offset: 1, data: 'a' }] });
+    now = 1501; // the message expired at 1000, the stream is reduced to its position at 1500
+    expect(await broker.replay('s', { epoch: 'e1', offset: 0 })).toEqual({ epoch: 'e1', offset: 1, messages: [], lost: { epoch: 'e1', from: 1, to: 1, count: 1 } });
+    now = 2600;
+    await broker.replay('other'); // a call: the broker lets go of what is old enough
+    now = 3700;
+    expect(await broker.replay('s', { epoch: 'e1', offset: 1 })).toEqual({ epoch: 'e3', offset: 0, messages: [], lost: { epoch: 'e3' } });
   });
 
-  it('forgets idle streams one by one, oldest first, however many there are', async () => {
+  it('keeps the position alone of an idle stream without history for historyTtl at least, then lets it go', async () => {
+    let now = 0;
+    const broker = memoryBroker({ historyTtl: 1000, now: () => now, epoch: counting() });
+    (await broker.listen('a', () => undefined))(); // a: e1, idle from 0
+    now = 900;
+    (await broker.listen('b', () => undefined))(); // b: e2, idle from 900
+    now = 1899;
+    expect((await broker.replay('b', { epoch: 'e2', offset: 0 })).epoch).toBe('e2'); // read: kept again from 1899
+    now = 3000; // two generations on: 'a' (left at 0) is gone, 'b' (read at 1899) is not
+    expect((await broker.replay('a', { epoch: 'e1', offset: 0 })).epoch).toBe('e3');
+    expect((await broker.replay('b', { epoch: 'e2', offset: 0 })).epoch).toBe('e2');
+  });
+
+  it('reduces idle streams to their positions one by one, oldest first, and lets those go, however many there are', async () => {
     let now = 0;
     const broker = memoryBroker({ historyTtl: 1000, now: () => now, epoch: counting() });
     for (let i = 0; i < 1000; i++) {
       now = i;
       await broker.publish(`s${i}`, i);
     }
-    now = 1500; // s0..s499 are past their TTL, s500..s999 are not
-    expect((await broker.replay('s499')).epoch).toBe('e1001');
-    expect((await broker.replay('s500')).epoch).toBe('e501');
-    expect((await broker.replay('s999')).epoch).toBe('e1000');
+    now = 1500; // s0..s499 are past their TTL: positions now; s500..s999 are whole
+    expect(await broker.replay('s500', { epoch: 'e501', offset: 0 })).toMatchObject({ epoch: 'e501', messages: [{ offset: 1, data: 500 }] });
+    now = 2600; // s500..s999 are positions now
+    await broker.replay('probe');
+    now = 3700; // two generations on: s0..s499 are gone; s501..s999 are not yet
+    expect((await broker.replay('s0')).epoch).not.toBe('e1');
+    expect((await broker.replay('s499')).epoch).not.toBe('e500');
+    expect(await broker.replay('s999')).toEqual({ epoch: 'e1000', offset: 1, messages: [] });
   });
 });

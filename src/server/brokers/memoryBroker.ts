@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { replayOf } from './replay';
-import type { Broker, BrokerMessage, Replay } from './types';
+import type { Broker, BrokerMessage, Replay, StreamPosition } from './types';
 
 /** Options of {@link memoryBroker}. */
 export interface MemoryBrokerOptions {
@@ -36,7 +36,7 @@ interface Stream {
   offset: number;
   history: Array<{ readonly message: BrokerMessage; readonly at: number }>;
   readonly listeners: Set<(message: BrokerMessage) => void>;
-  /** When it last had a message, or lost its last listener. */
+  /** When it last had a message, or lost its last listener (read while it is idle). */
   touched: number;
 }
 
@@ -47,10 +47,12 @@ const randomEpoch = (): string => randomBytes(6).toString('base64url');
  * The default of `createServer`.
  *
  * Each stream gets a random epoch when it is created; its offsets count from 1. An idle
- * stream (no listeners) is forgotten `historyTtl` after its last message or its last
- * listener, whichever is later: by then its history has expired anyway, and a client
- * that comes back later gets a gap notice with the stream's new epoch. A new process
- * (a restart) numbers every stream in a new epoch.
+ * stream (no listeners) keeps its epoch and offset for at least `historyTtl` after its
+ * last message or its last listener, whichever is later: whole while it holds history,
+ * then as its position alone (about 100 bytes), which goes one to two `historyTtl`s
+ * later (at the broker's first call after that). A client that comes back later gets a
+ * gap notice with the stream's new epoch. A new process (a restart) numbers every
+ * stream in a new epoch.
  *
  * @example
  * ```ts
@@ -65,36 +67,63 @@ const randomEpoch = (): string => randomBytes(6).toString('base64url');
 export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
   const { historySize = 100, historyTtl = 300_000, now = Date.now, epoch = randomEpoch } = options;
   const streams = new Map<string, Stream>();
-  // The streams without listeners, least recently touched first: forgotten in that order.
+  // The streams without listeners that still hold history, least recently touched first:
+  // reduced to their positions in that order, historyTtl after they were touched (their
+  // history has expired by then).
   const idle = new Map<string, Stream>();
+  // The positions of idle streams without history, in two generations of historyTtl
+  // each: kept for historyTtl at least, and dropped at the second rotation after (about
+  // twice that while the broker is in use), with no time stored per stream.
+  let recent = new Map<string, StreamPosition>();
+  let older = new Map<string, StreamPosition>();
+  let rotated = now();
   const presence = new Map<string, Set<string>>();
 
-  const forgetExpired = (): void => {
+  const trim = (s: Stream): void => {
     const oldest = now() - historyTtl;
+    while (s.history.length > historySize || (s.history.length > 0 && s.history[0]!.at < oldest)) s.history.shift();
+  };
+  const forgetExpired = (): void => {
+    const at = now();
+    if (at - rotated >= historyTtl) {
+      // Every position in `recent` was kept before rotated + historyTtl.
+      older = at - rotated >= 2 * historyTtl ? new Map() : recent;
+      recent = new Map();
+      rotated = at;
+    }
     for (const [key, s] of idle) {
-      if (s.touched >= oldest) break;
+      if (s.touched >= at - historyTtl) break;
       idle.delete(key);
       streams.delete(key);
+      recent.set(key, { epoch: s.epoch, offset: s.offset });
     }
-  };
-  const touch = (key: string, s: Stream): void => {
-    s.touched = now();
-    if (s.listeners.size > 0) return;
-    idle.delete(key); // to the end: the order stays by time
-    idle.set(key, s);
   };
   const stream = (key: string): Stream => {
     forgetExpired();
     let s = streams.get(key);
     if (!s) {
-      streams.set(key, (s = { epoch: epoch(), offset: 0, history: [], listeners: new Set(), touched: now() }));
-      idle.set(key, s);
+      const kept = recent.get(key) ?? older.get(key);
+      if (kept) {
+        recent.delete(key);
+        older.delete(key);
+      }
+      s = { epoch: kept?.epoch ?? epoch(), offset: kept?.offset ?? 0, history: [], listeners: new Set(), touched: now() };
+      streams.set(key, s);
     }
     return s;
   };
-  const trim = (s: Stream): void => {
-    const oldest = now() - historyTtl;
-    while (s.history.length > historySize || (s.history.length > 0 && s.history[0]!.at < oldest)) s.history.shift();
+  /**
+   * A stream with no listener left: kept whole while it holds history, as its position
+   * alone after. `touched` (a message, a listener leaving) restarts its time; a read does not.
+   */
+  const settle = (key: string, s: Stream, touched: boolean): void => {
+    if (s.listeners.size > 0 || streams.get(key) !== s || (!touched && idle.has(key))) return;
+    s.touched = now();
+    idle.delete(key); // to the end, if it goes back: the order stays by time
+    trim(s);
+    if (s.history.length > 0) return void idle.set(key, s);
+    streams.delete(key);
+    recent.set(key, { epoch: s.epoch, offset: s.offset });
   };
 
   return {
@@ -103,7 +132,7 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
       const message: BrokerMessage = { epoch: s.epoch, offset: ++s.offset, data };
       s.history.push({ message, at: now() });
       trim(s);
-      touch(key, s);
+      settle(key, s, true);
       for (const listener of [...s.listeners]) {
         try {
           listener(message);
@@ -118,14 +147,17 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
       s.listeners.add(listener);
       idle.delete(key);
       return () => {
-        if (!s.listeners.delete(listener) || s.listeners.size > 0 || streams.get(key) !== s) return;
-        touch(key, s);
+        if (!s.listeners.delete(listener)) return;
+        forgetExpired();
+        settle(key, s, true);
       };
     },
     async replay(key, since): Promise<Replay> {
       const s = stream(key);
       trim(s);
-      return replayOf(s, since, since === undefined ? [] : s.history.map((h) => h.message));
+      const replay = replayOf(s, since, since === undefined ? [] : s.history.map((h) => h.message));
+      settle(key, s, false);
+      return replay;
     },
     async join(key, member) {
       let members = presence.get(key);
@@ -143,6 +175,8 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
     async close() {
       streams.clear();
       idle.clear();
+      recent.clear();
+      older.clear();
       presence.clear();
     },
   };
