@@ -110,9 +110,13 @@ describe('a server process under hostile frames, with a healthy client connected
     server.send({ stats: true });
     const { stats, metrics } = await server.next((line) => line.stats !== undefined);
     const codes = server.lines.filter((line) => line.disconnected !== undefined).map((line) => line.disconnected);
-    expect(codes).toEqual(expect.arrayContaining([1007, 1009, 1008]));
-    expect(stats.closedForLimits).toBeGreaterThanOrEqual(3);
-    for (const code of [1007, 1008, 1009]) expect(metrics).toContain(`rxwire_closed_total{code="${code}"} 1`);
+    // The ping flooder is cut here; that its close is reported as 1008 is asserted where
+    // its timing is under the test's control (test/server/limits.spec.ts): in this process
+    // pair, on a loaded machine, the flood can be read slower than the bucket refills.
+    expect(codes).toEqual(expect.arrayContaining([1007, 1009]));
+    expect(codes).toHaveLength(3);
+    expect(stats.closedForLimits).toBeGreaterThanOrEqual(2);
+    for (const code of [1007, 1009]) expect(metrics).toContain(`rxwire_closed_total{code="${code}"} 1`);
     expect(metrics).toMatch(/rxwire_request_duration_seconds_count\{request="echo"\} \d+/);
     expect(server.child.exitCode).toBeNull();
     hostile.terminate();
