@@ -40,6 +40,8 @@ async function blast(socket: WebSocket, ids: string[], seqs: Map<string, number>
 }
 
 wss.on('connection', (socket) => {
+  // Accept as an rxwire server does: rxwire's client is open (and subscribes) only after this.
+  socket.send(JSON.stringify({ type: 'welcome', connection: 'bench', ping: 30_000 }));
   const ids: string[] = [];
   // Offsets run on across batches, as a real channel's do.
   const seqs = new Map<string, number>();
