@@ -29,7 +29,7 @@ for (let run = 1; run <= RUNS; run++) {
   if (ok) passed += 1;
   const summary = /Tests\s+(.*)/.exec(result.stdout)?.[1]?.trim() ?? `no summary (status ${result.status}, signal ${result.signal})`;
   console.log(`run ${run}/${RUNS}: ${ok ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s (${summary})`);
-  if (!ok) console.log(result.stdout.split('\n').filter((line) => /FAIL|AssertionError|Error:/.test(line)).slice(0, 10).join('\n'));
+  if (!ok) console.log(result.stdout.split('\n').filter((line) => /FAIL|×|AssertionError|Error:|expected/.test(line)).slice(0, 10).join('\n'));
 }
 stopBusy();
 console.log(`${passed} of ${RUNS} runs passed under load (two busy processes on ${SUITES.join(' and ')})`);
