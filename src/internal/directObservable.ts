@@ -1,24 +1,11 @@
-import { Observable, Subscriber, Subscription, asyncScheduler, config, type Observer, type TeardownLogic } from 'rxjs';
+import { Observable, Subscriber, Subscription, type Observer, type TeardownLogic } from 'rxjs';
+import { reportUnhandled } from './reportUnhandled';
 
 /** What a source of a {@link DirectObservable} pushes to: a Subscriber, or a direct sink. */
 export interface Sink<T> {
   next(value: T): void;
   error(error: unknown): void;
   complete(): void;
-}
-
-/**
- * Reports an error nobody handles the way RxJS does: `config.onUnhandledError`, or thrown
- * asynchronously. It goes through `asyncScheduler`, so that inside `TestScheduler.run` it
- * surfaces from `run()` in virtual time, as RxJS's own reports do, not as a stray
- * exception after the test.
- */
-export function reportUnhandled(error: unknown): void {
-  asyncScheduler.schedule(() => {
-    const { onUnhandledError } = config;
-    if (onUnhandledError) onUnhandledError(error);
-    else throw error;
-  });
 }
 
 /** The observer of a sink subscribed with a function, or with nothing: shared, it has no methods. */

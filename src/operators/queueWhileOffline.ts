@@ -1,5 +1,5 @@
 import { MonoTypeOperatorFunction, Observable } from 'rxjs';
-import { reportUnhandled } from '../internal/directObservable';
+import { reportUnhandled } from '../internal/reportUnhandled';
 import { MessageDroppedError, QueueOverflowError } from '../protocol/errors';
 
 /** What {@link queueWhileOffline} does with a message that does not fit in a full queue. */

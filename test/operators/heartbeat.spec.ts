@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { heartbeat } from '../../src/operators/heartbeat';
 import { HeartbeatTimeoutError } from '../../src/protocol/errors';
 import { testScheduler } from '../support/marbles';
@@ -116,5 +117,39 @@ describe('heartbeat', () => {
       );
     });
     expect(pings).toBe(1); // the ping at 3; none after the error at 4
+  });
+});
+
+describe('heartbeat judges elapsed time, not how often its timers ran', () => {
+  // A clock that jumps 100 ms at frame 13 while no timer fires: a laptop that slept, or
+  // a hidden tab whose timers the browser held back.
+  const jumpingClock = (): SchedulerLike => ({
+    now: () => asyncScheduler.now() + (asyncScheduler.now() >= 13 ? 100 : 0),
+    schedule: (work, delay, state) => asyncScheduler.schedule(work as never, delay, state),
+  });
+
+  it('after a jump with its own ping held back, pings first and keeps a connection that answers', () => {
+    const sent: number[] = [];
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      // Pongs at 12 (for the ping at 10) and at 16 (for the watchdog's ping at 15).
+      const source = cold('------------p---p--------', { p: 'pong' });
+      const result = source.pipe(
+        heartbeat({ interval: 10, timeout: 5, scheduler: jumpingClock(), send: () => sent.push(asyncScheduler.now()), isPong: (v) => v === 'pong' }),
+      );
+      expectObservable(result, '^ 29ms !').toBe('');
+      expectSubscriptions(source.subscriptions).toBe('^ 29ms !');
+    });
+    // 10 and 20: the ping timer; 15: the watchdog, which found 103 ms of silence but no
+    // ping sent since the last answer, so it asked before judging.
+    expect(sent).toEqual([10, 15, 20]);
+  });
+
+  it('after a jump, fails at once when a ping sent before it was never answered', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-');
+      const result = source.pipe(heartbeat({ interval: 10, timeout: 5, scheduler: jumpingClock(), send: () => undefined }));
+      // The ping at 10 (clock 110) went unanswered: at 15 (clock 115) the silence is 115 ms.
+      expectObservable(result).toBe('---------------#', undefined, new HeartbeatTimeoutError(115));
+    });
   });
 });
