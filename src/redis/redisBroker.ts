@@ -202,8 +202,12 @@ export function redisBroker(options: RedisBrokerOptions): Broker {
     if (first <= 0 || second < 0 || !Number.isSafeInteger(message.offset)) return report(new Error(`skipped a payload on ${channel} without an epoch and offset`));
     const entry = listeners.get(stream);
     if (!entry) return;
-    if (entry.held) entry.held.push(message);
-    else deliver(entry, message);
+    if (entry.held) return entry.held.push(message);
+    // Redis orders messages per connection only: a message a recovery already read on
+    // the command connection can still arrive here after it. It is not delivered twice.
+    const at = entry.position;
+    if (at !== undefined && message.epoch === at.epoch && message.offset <= at.offset) return;
+    deliver(entry, message);
   });
 
   const read = async (stream: string, since: StreamPosition | undefined): Promise<Replay> => {

@@ -116,6 +116,28 @@ describe.skipIf(!hasRedis)('redisBroker on a real Redis', () => {
     expect(losses).toEqual([]);
   });
 
+  it('does not deliver twice a message that reaches the subscriber link after a recovery read it (Redis orders per connection only)', async () => {
+    const s = fresh();
+    const listening = broker();
+    const got: BrokerMessage[] = [];
+    await listening.listen(s, (m) => got.push(m));
+    await waitFor(async () => (await subscribers()) === 1, 5000, 'the subscriber connection');
+    const first = await listening.publish(s, 'one');
+    await listening.publish(s, 'two');
+    await waitFor(() => got.length === 2, 5000, 'two messages');
+    // What a late copy of offset 2 looks like on the link (the broker's pub/sub payload).
+    await admin.publish(`rxwire:p:${s}`, `${first.epoch} 2 "two"`);
+    await admin.publish(`rxwire:p:${s}`, `${first.epoch} 1 "one"`);
+    const third = await listening.publish(s, 'three');
+    await waitFor(() => got.length >= 3, 5000, 'the third message');
+    await sleep(50);
+    expect(got.map((m) => [m.offset, m.data])).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+      [third.offset, 'three'],
+    ]);
+  });
+
   it('tells the listeners of a loss of unknown size when Redis lost the history while their link was down', async () => {
     const s = fresh();
     const listening = broker();
