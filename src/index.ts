@@ -18,6 +18,7 @@
  * @module rxwire
  */
 export { createClient } from './client/createClient';
+export { CLIENT_DEFAULTS } from './client/defaults';
 export type {
   AuthOptions,
   Client,
@@ -31,9 +32,9 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
 } from './client/types';
-export { reconnect, backoffDelay } from './operators/reconnect';
+export { reconnect, backoffDelay, RECONNECT_DEFAULTS } from './operators/reconnect';
 export type { ReconnectConfig, RetryInfo } from './operators/reconnect';
-export { heartbeat } from './operators/heartbeat';
+export { heartbeat, HEARTBEAT_DEFAULTS } from './operators/heartbeat';
 export type { HeartbeatConfig } from './operators/heartbeat';
 export { queueWhileOffline } from './operators/queueWhileOffline';
 export type { OverflowPolicy, QueueWhileOfflineConfig } from './operators/queueWhileOffline';
@@ -78,8 +79,8 @@ export { jsonEnvelope } from './protocol/jsonEnvelope';
 export type { Inbound, WireAdapter, WireError, WireRequest, WireSubscription } from './protocol/adapter';
 export type { StreamPosition } from './protocol/position';
 export { formatErrors } from './protocol/validate';
-export type { GapNotice } from './client/channels';
-export { retryWithBackoff, exponentialBackoff, linearBackoff } from './operators/retryWithBackoff';
+export type { GapNotice } from './client/types';
+export { retryWithBackoff, exponentialBackoff, linearBackoff, RETRY_DEFAULTS } from './operators/retryWithBackoff';
 export type { BackoffStrategy, ExponentialBackoffOptions, LinearBackoffOptions, RetryWithBackoffConfig } from './operators/retryWithBackoff';
 export { createCircuitBreaker } from './operators/circuitBreaker';
 export type { CircuitBreaker, CircuitBreakerConfig, CircuitState } from './operators/circuitBreaker';

@@ -1,156 +1,40 @@
-import type { Sink } from '../internal/directObservable';
+import { Observable, type Subscription } from 'rxjs';
 import type * as t from 'io-ts';
-import type { Inbound, WireAdapter, WireSubscription } from '../protocol/adapter';
-import type { StreamPosition } from '../protocol/position';
+import { DirectObservable, type Sink } from '../internal/directObservable';
+import { channelKey } from '../internal/stableKey';
+import type { Inbound, WireAdapter } from '../protocol/adapter';
 import { DecodeError, SubscriptionError } from '../protocol/errors';
-import { check, isPlainCodec } from '../protocol/validate';
-
-/**
- * A notice that messages of a channel were lost and cannot be replayed: refetch what
- * you need. One notice per loss; never one when nothing was lost.
- *
- * Within one epoch (the client was away longer than the server's history reaches),
- * `from`..`to` are the offsets lost and `lost` is how many. When the stream's epoch
- * changed (its history was lost: a new stream, a server restart without persistence,
- * history expired), `epoch` is the new one and `lost` is undefined: nobody can say how
- * many messages the old epoch still had; `from`..`to`, if present, are offsets of the
- * new epoch that are gone too.
- *
- * @example
- * ```ts
- * client.gaps$.subscribe((gap) => {
- *   console.warn(`${gap.channel}: ${gap.lost ?? 'an unknown number of'} messages lost`);
- *   refetch(gap.channel, gap.params);
- * });
- * ```
- */
-export interface GapNotice {
-  /** The channel's name. */
-  readonly channel: string;
-  /** The channel's parameters. */
-  readonly params: unknown;
-  /** The stream's epoch after the loss: the messages that follow belong to it. */
-  readonly epoch: string;
-  /** How many messages were lost, when that is known. */
-  readonly lost?: number;
-  /** The first offset of `epoch` lost, when the loss lies in it. */
-  readonly from?: number;
-  /** The last offset of `epoch` lost, when the loss lies in it. */
-  readonly to?: number;
-}
-
-type MessageFrame = Extract<Inbound, { kind: 'message' }>;
-
-/**
- * One live wire subscription: a distinct (channel, params), however many observers
- * share it. It is its own route target, so that routing needs no closure per channel.
- */
-export class ChannelEntry {
-  // The fields a delivery reads come first, so that they share the object's first cache
-  // line (V8 lays fields out in the order they are first assigned): with thousands of
-  // channels, each message touches a different entry, and every line touched is a miss.
-  // The observers of this (channel, params). One is the common case, kept in a field
-  // of its own so that delivery touches one object less; more go in `others`.
-  private first: Sink<unknown> | undefined;
-  private others: Array<Sink<unknown>> | undefined = undefined;
-  /** The stream's epoch as last seen, kept across reconnects for `since`. */
-  epoch: string | undefined = undefined;
-  /** The offset of the last message delivered in `epoch` (or the stream's when first subscribed). */
-  offset: number | undefined = undefined;
-  /** A resubscribe found a new epoch and no `gap` has told of the loss yet. */
-  untold = false;
-  /** Whether the codec is plain, so that `is` can stand in for `decode` (see `isPlainCodec`). */
-  readonly asIs: boolean;
-  readonly codec: t.Mixed;
-  private readonly registry: ChannelRegistry;
-  /** The subscription id on the current connection, if it was subscribed on it. */
-  wireId: string | undefined = undefined;
-  /** The routing key on the current connection. */
-  key: string | undefined = undefined;
-  readonly channel: string;
-  readonly params: unknown;
-  readonly wireParams: unknown;
-
-  constructor(registry: ChannelRegistry, channel: string, params: unknown, wireParams: unknown, codec: t.Mixed, first: Sink<unknown>) {
-    this.first = first;
-    this.asIs = isPlainCodec(codec);
-    this.codec = codec;
-    this.registry = registry;
-    this.channel = channel;
-    this.params = params;
-    this.wireParams = wireParams;
-  }
-
-  /** Whether anyone observes this channel. */
-  get observed(): boolean {
-    return this.first !== undefined;
-  }
-
-  /** Adds an observer. */
-  observe(observer: Sink<unknown>): void {
-    if (this.first === undefined) this.first = observer;
-    else (this.others ??= []).push(observer);
-  }
-
-  /** Removes an observer. */
-  unobserve(observer: Sink<unknown>): void {
-    if (this.first === observer) this.first = this.others?.shift();
-    else if (this.others) {
-      const index = this.others.indexOf(observer);
-      if (index >= 0) this.others.splice(index, 1);
-    }
-  }
-
-  /** Calls `each` for every observer, on a copy of the list (observers may leave meanwhile). */
-  forEach(each: (observer: Sink<unknown>) => void): void {
-    const all = this.first === undefined ? [] : [this.first, ...(this.others ?? [])];
-    for (const observer of all) each(observer);
-  }
-
-  /** Delivers a decoded message to every observer. */
-  emit(value: unknown): void {
-    if (this.others === undefined || this.others.length === 0) this.first?.next(value);
-    else this.forEach((observer) => observer.next(value));
-  }
-
-  /** Receives a message frame routed to this channel. */
-  next(frame: Inbound): void {
-    this.registry.deliver(this, frame as MessageFrame);
-  }
-
-  /** The position to resume from, once the stream's epoch and an offset are known. */
-  get position(): StreamPosition | undefined {
-    return this.epoch === undefined || this.offset === undefined ? undefined : { epoch: this.epoch, offset: this.offset };
-  }
-
-  /** The wire subscription on the current connection. */
-  wire(id: string, since?: StreamPosition): WireSubscription {
-    return since === undefined
-      ? { id, channel: this.channel, params: this.wireParams }
-      : { id, channel: this.channel, params: this.wireParams, since };
-  }
-}
+import { check } from '../protocol/validate';
+import { ChannelEntry, type MessageFrame } from './channelEntry';
+import type { GapNotice } from './types';
 
 /** What the registry needs from its client. */
 export interface ChannelIo {
   /** Sends a control frame if the socket is open; returns whether it was sent. */
   sendControl(frame: unknown): boolean;
   isOpen(): boolean;
+  isClosed(): boolean;
   nextId(): string;
+  /** The connection and its dispatch, held while any channel is observed. */
+  readonly inbound$: Observable<never>;
   onDecodeError(error: DecodeError): void;
   onDuplicate(): void;
   onGap(notice: GapNotice): void;
 }
 
 /**
- * The client's live channels: subscribes each on the wire exactly once per connection,
- * with the last position seen, routes inbound messages to them by one map lookup, drops
- * replayed duplicates by offset, and turns losses into exactly one gap notice each.
+ * The client's live channels, the one cache of them: observers of the same (channel,
+ * params) share one entry, which is subscribed on the wire exactly once per connection
+ * with the last position seen. Inbound messages reach it by one map lookup; replayed
+ * duplicates are dropped by offset, and each loss is exactly one gap notice. While any
+ * channel is observed the registry holds the connection, through one subscription.
  */
 export class ChannelRegistry {
   /** The live channels by routing key, for the `route` operator. */
   readonly routes = new Map<string, ChannelEntry>();
-  private readonly entries = new Set<ChannelEntry>();
+  /** The live channels by (channel, params) identity. */
+  private readonly entries = new Map<string, ChannelEntry>();
+  private hold: Subscription | undefined;
 
   constructor(
     private readonly adapter: WireAdapter,
@@ -161,32 +45,60 @@ export class ChannelRegistry {
     return this.entries.size;
   }
 
-  add(entry: ChannelEntry): void {
-    this.entries.add(entry);
+  /**
+   * The messages of one channel: `params` as the user gave them (already checked),
+   * `wireParams` as they are sent. A channel costs an entry, not a chain of subscribers.
+   */
+  observe(channel: string, params: unknown, wireParams: unknown, codec: t.Mixed): Observable<unknown> {
+    const key = channelKey(channel, params);
+    return new DirectObservable<unknown>((subscriber) => {
+      if (this.io.isClosed()) return subscriber.complete();
+      let entry = this.entries.get(key);
+      if (entry) entry.observe(subscriber);
+      else this.add(key, (entry = new ChannelEntry(this, channel, params, wireParams, codec, subscriber)));
+      const mine = entry;
+      return () => {
+        mine.unobserve(subscriber);
+        if (!mine.observed && this.entries.get(key) === mine) this.remove(key, mine);
+      };
+    });
+  }
+
+  private add(key: string, entry: ChannelEntry): void {
+    this.entries.set(key, entry);
+    this.hold ??= this.io.inbound$.subscribe({ error: (e: unknown) => this.failAll(e), complete: () => this.completeAll() });
     if (this.io.isOpen()) this.subscribeOnWire(entry);
   }
 
-  remove(entry: ChannelEntry): void {
-    if (!this.entries.delete(entry)) return;
+  private remove(key: string, entry: ChannelEntry): void {
+    this.entries.delete(key);
     const id = entry.wireId;
     this.forget(entry);
     // An entry left while offline was never subscribed on this connection: nothing to undo.
     if (id !== undefined) this.io.sendControl(this.adapter.unsubscribe(entry.wire(id)));
+    if (this.entries.size === 0) this.release();
+  }
+
+  private release(): void {
+    const hold = this.hold;
+    this.hold = undefined;
+    hold?.unsubscribe();
   }
 
   /** The connection failed for good: every channel errors with `error`. */
-  failAll(error: unknown): void {
+  private failAll(error: unknown): void {
     this.endAll((observer) => observer.error(error));
   }
 
   /** The client closed: every channel completes. */
-  completeAll(): void {
+  private completeAll(): void {
     this.endAll((observer) => observer.complete());
   }
 
   private endAll(end: (observer: Sink<unknown>) => void): void {
-    const entries = [...this.entries];
+    const entries = [...this.entries.values()];
     this.entries.clear();
+    this.hold = undefined;
     for (const entry of entries) {
       this.forget(entry);
       entry.forEach(end);
@@ -195,12 +107,12 @@ export class ChannelRegistry {
 
   /** A connection opened: subscribe every live channel on it, once, with its last position. */
   onOpen(): void {
-    for (const entry of this.entries) this.subscribeOnWire(entry);
+    for (const entry of this.entries.values()) this.subscribeOnWire(entry);
   }
 
   /** The connection is gone: nothing routed under its ids may be delivered any more. */
   onClose(): void {
-    for (const entry of this.entries) this.forget(entry);
+    for (const entry of this.entries.values()) this.forget(entry);
   }
 
   /** Handles the control frames about subscriptions. Returns false for other frames. */
@@ -228,7 +140,8 @@ export class ChannelRegistry {
       if (inbound.lost === 0) return true; // nothing lost: not a gap
       this.gap(entry, inbound.epoch, inbound.from, inbound.to, inbound.lost);
     } else {
-      this.entries.delete(entry);
+      this.entries.delete(channelKey(entry.channel, entry.params));
+      if (this.entries.size === 0) this.release();
       this.forget(entry);
       const error = new SubscriptionError(entry.channel, entry.params, inbound.error.code, inbound.error.message);
       entry.forEach((observer) => observer.error(error));

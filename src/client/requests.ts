@@ -1,7 +1,7 @@
-import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type * as t from 'io-ts';
 import type { Inbound, WireAdapter } from '../protocol/adapter';
-import { ConnectionClosedError, DecodeError, RemoteError, RequestTimeoutError } from '../protocol/errors';
+import { ClientClosedError, ConnectionClosedError, DecodeError, InvalidOptionsError, RemoteError, RequestTimeoutError } from '../protocol/errors';
 import { CloseCode, closeCodeOf } from '../protocol/closeCodes';
 import { checkParsed } from '../protocol/validate';
 
@@ -18,6 +18,11 @@ interface PendingRequest {
 export interface RequestIo {
   sendControl(frame: unknown): boolean;
   isOpen(): boolean;
+  isClosed(): boolean;
+  nextId(): string;
+  /** The connection and its dispatch, held while a request waits. */
+  readonly inbound$: Observable<never>;
+  readonly scheduler: SchedulerLike;
   onDecodeError(error: DecodeError): void;
   onLateReply(): void;
 }
@@ -36,19 +41,25 @@ export class RequestTable {
   }
 
   /**
-   * Registers a request, sends it if the socket is open (otherwise on the next open),
-   * and times it out. Returns the teardown that forgets it.
+   * One request: cold, each subscription registers it under a new id, sends it if the
+   * connection is open (otherwise on the next open), times it out, and holds the
+   * connection until it is answered or left.
    */
-  start(
-    id: string,
-    name: string,
-    payload: unknown,
-    codecs: { response: t.Mixed; error?: t.Mixed },
-    sink: Subscriber<unknown>,
-    timeout: number,
-    scheduler: SchedulerLike,
-  ): () => void {
-    if (!this.adapter.request) throw new TypeError('this wire adapter has no requests');
+  observe(name: string, payload: unknown, codecs: { response: t.Mixed; error?: t.Mixed }, timeout: number): Observable<unknown> {
+    const { io } = this;
+    return new Observable<unknown>((sink) => {
+      if (io.isClosed()) return sink.error(new ClientClosedError());
+      const forget = this.start(`r${io.nextId()}`, name, payload, codecs, sink, timeout);
+      const hold = io.inbound$.subscribe({ error: (e: unknown) => sink.error(e), complete: () => sink.error(new ClientClosedError()) });
+      return () => {
+        forget();
+        hold.unsubscribe();
+      };
+    });
+  }
+
+  private start(id: string, name: string, payload: unknown, codecs: { response: t.Mixed; error?: t.Mixed }, sink: Subscriber<unknown>, timeout: number): () => void {
+    if (!this.adapter.request) throw new InvalidOptionsError('this wire adapter has no requests');
     const request: PendingRequest = {
       name,
       frame: this.adapter.request({ id, name, payload }),
@@ -59,7 +70,7 @@ export class RequestTable {
     };
     this.pending.set(id, request);
     if (this.io.isOpen()) request.sent = this.io.sendControl(request.frame);
-    const timer: Subscription = scheduler.schedule(() => sink.error(new RequestTimeoutError(name, timeout)), timeout);
+    const timer: Subscription = this.io.scheduler.schedule(() => sink.error(new RequestTimeoutError(name, timeout)), timeout);
     return () => {
       this.pending.delete(id);
       timer.unsubscribe();

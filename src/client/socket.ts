@@ -7,9 +7,6 @@ import { CloseCode, closeCodeOfWsError } from '../protocol/closeCodes';
 import { frameSize } from '../internal/utf8';
 import type { ClientHeartbeatOptions, WebSocketConstructor, WebSocketLike } from './types';
 
-/** Emitted first by {@link openSocket} when the socket opens, before any message. */
-export const OPENED: unique symbol = Symbol('rxwire.opened');
-
 /** Where and how one connection attempt connects. */
 export interface SocketTarget {
   url: string;
@@ -34,8 +31,8 @@ export interface SocketHooks {
    */
   isAcceptance: ((message: unknown) => boolean) | undefined;
   scheduler: SchedulerLike | undefined;
-  /** The socket opened: `send` writes a frame on it. */
-  onOpen(socket: OpenSocket): void;
+  /** A message arrived, parsed from JSON. */
+  onMessage(message: unknown): void;
   /**
    * The socket stopped being writable (closing, closed or torn down). It may be told
    * late, after a newer socket opened: compare the handle.
@@ -83,17 +80,19 @@ function clip(text: string): string {
 }
 
 /**
- * One connection attempt over a `WebSocketSubject`: emits {@link OPENED} once the
- * connection is accepted (the server's acceptance frame, or the socket opening when
- * the server sends none), then every inbound message parsed from JSON. Errors with
+ * One connection attempt over a `WebSocketSubject`: emits the {@link OpenSocket} once
+ * the connection is accepted (the server's acceptance frame, or the socket opening when
+ * the server sends none), and nothing else: every inbound message goes, parsed from
+ * JSON, to `hooks.onMessage`, so that the stream of attempts carries typed lifecycle
+ * values and the messages take the shortest path to their channel. Errors with
  * {@link ConnectTimeoutError} when it is not accepted within `connectTimeout`, with
  * {@link ConnectionClosedError} when the socket closes or fails (`phase` says whether
  * it had been accepted), and with {@link HeartbeatTimeoutError} when it goes silent
  * after acceptance. Unsubscribing closes it with 1000.
  */
-export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable<unknown> {
+export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable<OpenSocket> {
   const scheduler = hooks.scheduler ?? asyncScheduler;
-  return new Observable<unknown>((subscriber) => {
+  return new Observable<OpenSocket>((subscriber) => {
     let raw: WebSocketLike | undefined;
     let lastClose: { code: number; reason: string } | undefined;
     let terminateTimer: Subscription | undefined;
@@ -156,12 +155,11 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
       liveSubscription = live.subscribe({
         next: (data) => {
           const message = parseFrame(data, hooks);
-          if (message !== INVALID) subscriber.next(message);
+          if (message !== INVALID) hooks.onMessage(message);
         },
         error: fail,
       });
-      subscriber.next(OPENED);
-      hooks.onOpen(handle);
+      subscriber.next(handle);
     };
 
     const subject: WebSocketSubject<unknown> = webSocket<unknown>({
@@ -194,7 +192,7 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
         const message = parseFrame(data, hooks);
         if (message === INVALID) return;
         if (hooks.isAcceptance?.(message)) accept();
-        else subscriber.next(message);
+        else hooks.onMessage(message);
       },
       error: (error: unknown) => fail(toConnectionError(error, lastClose, accepted)),
       complete: () => {

@@ -9,3 +9,11 @@ export function stableKey(value: unknown): string {
       : v,
   ) ?? 'undefined';
 }
+
+/**
+ * The identity of one stream, (channel, params), as client and server both key it:
+ * the channel's name and the stable key of its params, apart by a NUL (no name has one).
+ */
+export function channelKey(channel: string, params: unknown): string {
+  return `${channel}\u0000${stableKey(params)}`;
+}

@@ -40,6 +40,17 @@ export interface HeartbeatConfig<T> {
 const MAX_PENDING_PINGS = 16;
 
 /**
+ * The defaults of {@link heartbeat} and of the client's heartbeat: a ping every
+ * `interval` ms; `interval + timeout` ms of silence after a due ping fails the connection.
+ */
+export const HEARTBEAT_DEFAULTS = Object.freeze({
+  /** Milliseconds between pings. */
+  interval: 15_000,
+  /** Extra milliseconds of silence allowed after a due ping. */
+  timeout: 10_000,
+});
+
+/**
  * Keeps a connection honest: sends a ping every `interval`, treats any inbound value
  * as a sign of life, and errors with {@link HeartbeatTimeoutError} when nothing at all
  * has arrived for `interval + timeout` milliseconds, which `reconnect` then retries.
@@ -58,7 +69,7 @@ const MAX_PENDING_PINGS = 16;
  * ```
  */
 export function heartbeat<T>(config: HeartbeatConfig<T>): MonoTypeOperatorFunction<T> {
-  const { send, isPong, interval = 15_000, timeout = 10_000, onRoundTrip, scheduler = asyncScheduler } = config;
+  const { send, isPong, interval = HEARTBEAT_DEFAULTS.interval, timeout = HEARTBEAT_DEFAULTS.timeout, onRoundTrip, scheduler = asyncScheduler } = config;
   const silenceLimit = interval + timeout;
 
   return (source) =>

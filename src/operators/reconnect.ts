@@ -103,6 +103,26 @@ export interface ReconnectConfig {
 }
 
 /**
+ * The defaults of {@link reconnect} (and so of the client's reconnection): the first
+ * retry within `initialDelay` ms, each bound `multiplier` times the last up to
+ * `maxDelay`, with full jitter; the count resets after `resetAfter` ms up.
+ */
+export const RECONNECT_DEFAULTS = Object.freeze({
+  /** The bound of the first retry's delay, in milliseconds. */
+  initialDelay: 1000,
+  /** The longest delay, in milliseconds. */
+  maxDelay: 30_000,
+  /** Each bound is the previous one's times this. */
+  multiplier: 2,
+  /** A random delay between 0 and the bound. */
+  jitter: 'full' as const,
+  /** Retries in a row before giving up: never. */
+  maxAttempts: Infinity,
+  /** Milliseconds a connection stays up before the attempt count resets. */
+  resetAfter: 5000,
+});
+
+/**
  * The delay bound of retry number `attempt` (1-based): `initialDelay * multiplier^(attempt-1)`,
  * capped at `maxDelay`. With full jitter the actual delay is `random() * bound`.
  *
@@ -115,7 +135,13 @@ export interface ReconnectConfig {
  */
 export function backoffDelay(
   attempt: number,
-  { initialDelay = 1000, maxDelay = 30_000, multiplier = 2, jitter = 'full', random = Math.random }: ReconnectConfig = {},
+  {
+    initialDelay = RECONNECT_DEFAULTS.initialDelay,
+    maxDelay = RECONNECT_DEFAULTS.maxDelay,
+    multiplier = RECONNECT_DEFAULTS.multiplier,
+    jitter = RECONNECT_DEFAULTS.jitter,
+    random = Math.random,
+  }: ReconnectConfig = {},
 ): number {
   return exponentialBackoff({ initialDelay, maxDelay, multiplier, jitter, random })(attempt);
 }
@@ -147,8 +173,8 @@ export function backoffDelay(
  */
 export function reconnect<T>(config: ReconnectConfig = {}): MonoTypeOperatorFunction<T> {
   const {
-    maxAttempts = Infinity,
-    resetAfter = 5000,
+    maxAttempts = RECONNECT_DEFAULTS.maxAttempts,
+    resetAfter = RECONNECT_DEFAULTS.resetAfter,
     fatalCodes = DEFAULT_FATAL_CLOSE_CODES,
     shouldRetry = () => true,
     online$ = browserOnline$(),

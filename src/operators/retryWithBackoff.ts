@@ -1,5 +1,24 @@
 import { MonoTypeOperatorFunction, SchedulerLike, asyncScheduler, retry, throwError, timer } from 'rxjs';
 
+/**
+ * The defaults of {@link exponentialBackoff} and {@link retryWithBackoff}, for
+ * requests and other finite work: shorter than {@link RECONNECT_DEFAULTS}, which pace
+ * a whole connection (a request retried waits for one server, a reconnection storm
+ * is many clients at once).
+ */
+export const RETRY_DEFAULTS = Object.freeze({
+  /** The bound of the first delay, in milliseconds. */
+  initialDelay: 200,
+  /** Each bound is the previous one's times this. */
+  multiplier: 2,
+  /** The longest delay, in milliseconds. */
+  maxDelay: 10_000,
+  /** A random delay between 0 and the bound. */
+  jitter: 'full' as const,
+  /** Retries before the error goes through. */
+  maxAttempts: 3,
+});
+
 /** How long to wait before retry number `attempt` (1-based), in milliseconds. */
 export type BackoffStrategy = (attempt: number) => number;
 
@@ -44,7 +63,13 @@ export interface ExponentialBackoffOptions {
  * ```
  */
 export function exponentialBackoff(options: ExponentialBackoffOptions = {}): BackoffStrategy {
-  const { initialDelay = 200, multiplier = 2, maxDelay = 10_000, jitter = 'full', random = Math.random } = options;
+  const {
+    initialDelay = RETRY_DEFAULTS.initialDelay,
+    multiplier = RETRY_DEFAULTS.multiplier,
+    maxDelay = RETRY_DEFAULTS.maxDelay,
+    jitter = RETRY_DEFAULTS.jitter,
+    random = Math.random,
+  } = options;
   return (attempt) => {
     const bound = Math.min(maxDelay, initialDelay * Math.pow(multiplier, attempt - 1));
     return jitter === 'full' ? Math.floor(random() * bound) : bound;
@@ -122,7 +147,7 @@ export interface RetryWithBackoffConfig {
  * ```
  */
 export function retryWithBackoff<T>(config: RetryWithBackoffConfig = {}): MonoTypeOperatorFunction<T> {
-  const { strategy = exponentialBackoff(), maxAttempts = 3, shouldRetry = () => true, scheduler = asyncScheduler } = config;
+  const { strategy = exponentialBackoff(), maxAttempts = RETRY_DEFAULTS.maxAttempts, shouldRetry = () => true, scheduler = asyncScheduler } = config;
   return retry<T>({
     count: maxAttempts,
     delay: (error: unknown, attempt: number) => (shouldRetry(error, attempt) ? timer(strategy(attempt), scheduler) : throwError(() => error)),

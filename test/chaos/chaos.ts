@@ -7,7 +7,7 @@
 import WebSocket from 'ws';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClient } from '../../src/client/createClient';
-import type { GapNotice } from '../../src/client/channels';
+import type { GapNotice } from '../../src/client/types';
 import type { Client } from '../../src/client/types';
 import { HeartbeatTimeoutError, ConnectTimeoutError } from '../../src/protocol/errors';
 import { createServer, memoryBroker } from '../../src/server';

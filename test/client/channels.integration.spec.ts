@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { firstValueFrom } from 'rxjs';
 import { createClient } from '../../src/client/createClient';
-import type { GapNotice } from '../../src/client/channels';
+import type { GapNotice } from '../../src/client/types';
 import type { Client } from '../../src/client/types';
 import { RemoteError, SubscriptionError } from '../../src/protocol/errors';
 import { createServer, memoryBroker, RequestError } from '../../src/server';

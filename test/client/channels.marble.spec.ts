@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { take } from 'rxjs';
 import { createClient } from '../../src/client/createClient';
-import type { GapNotice } from '../../src/client/channels';
+import type { GapNotice } from '../../src/client/types';
 import type { ClientStats } from '../../src/client/types';
 import { createFakeWebSocket } from '../../src/testing';
 import {

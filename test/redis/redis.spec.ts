@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { Redis } from 'ioredis';
 import { createClient } from '../../src/client/createClient';
-import type { GapNotice } from '../../src/client/channels';
+import type { GapNotice } from '../../src/client/types';
 import type { Client } from '../../src/client/types';
 import { hasRedis, TestRedis } from '../support/redis';
 import { waitFor } from '../support/wsServer';

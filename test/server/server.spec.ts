@@ -9,7 +9,7 @@ import type { Client, ClientOptions } from '../../src/client/types';
 import { RemoteError, SubscriptionError, ValidationError } from '../../src/protocol/errors';
 import { createServer, ForbiddenError, memoryBroker, RequestError } from '../../src/server';
 import type { Broker, BrokerMessage, Loss, Server, ServerOptions } from '../../src/server';
-import type { GapNotice } from '../../src/client/channels';
+import type { GapNotice } from '../../src/client/types';
 import { smartHome } from '../support/smartHome';
 import { waitFor } from '../support/wsServer';
 import { RawPeer } from './support';
