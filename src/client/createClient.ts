@@ -2,18 +2,17 @@ import { Observable, ReplaySubject, Subject, Subscription, asyncScheduler, defer
 import { route } from '../operators/route';
 import { ClientClosedError, DecodeError, InvalidOptionsError, ValidationError, type ClientError } from '../protocol/errors';
 import type { Inbound } from '../protocol/adapter';
-import { jsonEnvelope } from '../protocol/jsonEnvelope';
 import type { EmptyProtocol, Protocol } from '../protocol/defineProtocol';
 import { lookup } from '../protocol/defineProtocol';
 import { check } from '../protocol/validate';
-import { Connection } from './connection';
+import { Connection, type ConnectionEvents } from './connection';
 import { ChannelRegistry } from './channels';
 import { RequestTable } from './requests';
 import { EventHub } from './events';
 import { OutboundPath } from './outbound';
 import { clientTally } from './stats';
-import { CLIENT_DEFAULTS } from './defaults';
-import type { Client, ClientOptions, ClientStats, GapNotice, WebSocketConstructor } from './types';
+import { withDefaults, type ClientConfig } from './defaults';
+import type { Client, ClientOptions, ClientStats, ConnectionState, GapNotice } from './types';
 
 /**
  * Creates a client for one WebSocket endpoint: lazy, reconnecting, heartbeating,
@@ -42,163 +41,168 @@ import type { Client, ClientOptions, ClientStats, GapNotice, WebSocketConstructo
  * ```
  */
 export function createClient<P extends Protocol = EmptyProtocol>(options: ClientOptions<P>): Client<P> {
-  const {
-    url,
-    WebSocketCtor = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
-    protocols,
-    auth,
-    protocol = { channels: {}, events: {}, requests: {} } as unknown as P,
-    adapter = jsonEnvelope(),
-    reconnect = {},
-    heartbeat = {},
-    queue: { max = CLIENT_DEFAULTS.queue.max, overflow = CLIENT_DEFAULTS.queue.overflow } = {},
-    requestTimeout = CLIENT_DEFAULTS.requestTimeout,
-    closeTimeout = CLIENT_DEFAULTS.closeTimeout,
-    connectTimeout = CLIENT_DEFAULTS.connectTimeout,
-    maxDepth = CLIENT_DEFAULTS.maxDepth,
-    maxPayload = CLIENT_DEFAULTS.maxPayload,
-    statsInterval = CLIENT_DEFAULTS.statsInterval,
-    scheduler,
-  } = options;
-  if (!WebSocketCtor) {
-    throw new InvalidOptionsError('there is no global WebSocket here: pass WebSocketCtor (in Node, WebSocket from the ws package)');
-  }
-  if (auth?.via === 'header' && typeof (WebSocketCtor.prototype as { terminate?: unknown })?.terminate !== 'function') {
-    throw new InvalidOptionsError(
-      "auth.via 'header' needs a WebSocket class that accepts headers (the ws package in Node); browsers cannot send headers on a WebSocket: use 'protocol' or 'query'",
-    );
+  return new RxwireClient(withDefaults(options)) as unknown as Client<P>;
+}
+
+/**
+ * The client's parts, assembled: the connection, the channels, the requests, the
+ * events, the outbound path and the counters. They meet only here.
+ */
+class RxwireClient {
+  readonly errors$: Observable<ClientError>;
+  readonly gaps$: Observable<GapNotice>;
+  readonly state$: Observable<ConnectionState>;
+  readonly messages$: Observable<unknown>;
+  readonly stats$: Observable<ClientStats>;
+  private readonly tally = clientTally();
+  private readonly errors = new Subject<ClientError>();
+  private readonly gaps = new Subject<GapNotice>();
+  /** Every inbound message of every socket, parsed from JSON. */
+  private readonly inbound = new Subject<unknown>();
+  private readonly closed = new ReplaySubject<void>(1);
+  private isClosed = false;
+  private ids = 0;
+  private readonly connection: Connection;
+  private readonly events: EventHub;
+  private readonly channels: ChannelRegistry;
+  private readonly requests: RequestTable;
+  private readonly outbound: OutboundPath;
+  /** The dispatch of inbound messages; holding it holds the connection. */
+  private readonly inbound$: Observable<never>;
+
+  constructor(private readonly config: ClientConfig) {
+    const { adapter, protocol, scheduler } = config;
+    this.connection = new Connection(config, this.tally, this.connectionEvents());
+    this.events = new EventHub(protocol.events, this.reportDecodeError);
+    const io = {
+      sendControl: (frame: unknown) => this.connection.sendControl(frame),
+      isOpen: () => this.connection.isOpen(),
+      isClosed: () => this.isClosed,
+      nextId: () => String(++this.ids),
+      inbound$: defer(() => this.inbound$),
+      onDecodeError: this.reportDecodeError,
+    };
+    this.channels = new ChannelRegistry(adapter, { ...io, onDuplicate: () => this.tally.add('duplicates'), onGap: (notice) => this.reportGap(notice) });
+    this.requests = new RequestTable(adapter, { ...io, scheduler: scheduler ?? asyncScheduler, onLateReply: () => this.tally.add('lateReplies') });
+    this.outbound = this.outboundPath();
+    this.inbound$ = this.dispatch();
+    this.errors$ = this.errors.asObservable();
+    this.gaps$ = this.gaps.asObservable();
+    this.state$ = this.connection.state.asObservable();
+    this.messages$ = merge(this.inbound, this.connection.live$.pipe(ignoreElements())).pipe(takeUntil(this.closed));
+    this.stats$ = this.tally
+      .stream((): ClientStats => ({ ...this.tally.counts, channels: this.channels.size, pendingRequests: this.requests.size }), config.statsInterval, scheduler ?? asyncScheduler)
+      .pipe(takeUntil(this.closed));
   }
 
-  // The parts: the connection, the channels, the requests, the events, the outbound
-  // path and the counters. They meet only here.
-  const tally = clientTally();
-  const errors = new Subject<ClientError>();
-  const gaps = new Subject<GapNotice>();
-  const inbound = new Subject<unknown>();
-  const closed = new ReplaySubject<void>(1);
-  let isClosed = false;
-  let ids = 0;
-  const reportDecodeError = (error: DecodeError): void => {
-    tally.add('decodeErrors');
-    errors.next(error);
+  channel(name: string, params: unknown): Observable<unknown> {
+    const definition = lookup(this.config.protocol.channels, name);
+    if (!definition) return throwError(() => new ValidationError(`channel name "${name}"`, 'not in the protocol'));
+    const checked = check(definition.params, params);
+    if (!checked.ok) return throwError(() => new ValidationError(`params of channel "${name}"`, checked.reason));
+    return this.channels.observe(name, params, definition.params.encode(checked.value), definition.message);
+  }
+
+  event(name: string): Observable<unknown> {
+    if (!lookup(this.config.protocol.events, name)) return throwError(() => new ValidationError(`event name "${name}"`, 'not in the protocol'));
+    return this.events.observe(name, this.inbound$, this.closed);
+  }
+
+  request(name: string, payload: unknown, { timeout = this.config.requestTimeout }: { timeout?: number } = {}): Observable<unknown> {
+    const definition = lookup(this.config.protocol.requests, name);
+    if (!definition) return throwError(() => new ValidationError(`request name "${name}"`, 'not in the protocol'));
+    const checked = check(definition.request, payload);
+    if (!checked.ok) return throwError(() => new ValidationError(`payload of request "${name}"`, checked.reason));
+    return this.requests.observe(name, definition.request.encode(checked.value), definition, timeout);
+  }
+
+  send(message: unknown): void {
+    if (this.isClosed) throw new ClientClosedError();
+    const frame = JSON.stringify(message);
+    if (frame === undefined) throw new InvalidOptionsError('send() needs a value that JSON can represent');
+    this.outbound.push(frame);
+  }
+
+  connect(): Subscription {
+    // The outcome of a fatal close is on state$; this subscriber only holds the connection.
+    return this.inbound$.subscribe({ error: () => undefined });
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.connection.close();
+    this.isClosed = true;
+    this.closed.next();
+    this.closed.complete();
+    this.outbound.stop();
+    this.events.complete();
+    this.errors.complete();
+    this.gaps.complete();
+    this.tally.complete();
+  }
+
+  private readonly reportDecodeError = (error: DecodeError): void => {
+    this.tally.add('decodeErrors');
+    this.errors.next(error);
   };
-  const connection = new Connection(
-    { url, protocols, auth, WebSocketCtor, adapter, reconnect, heartbeat, closeTimeout, connectTimeout, maxDepth, maxPayload, scheduler },
-    tally,
-    {
+
+  private reportGap(notice: GapNotice): void {
+    this.tally.add('gaps');
+    this.gaps.next(notice);
+  }
+
+  private connectionEvents(): ConnectionEvents {
+    return {
       accepted: () => {
         // Handshake, then subscriptions, then requests, then what the user queued.
-        for (const frame of adapter.hello?.() ?? []) connection.sendControl(frame);
-        channels.onOpen();
-        requests.onOpen();
+        for (const frame of this.config.adapter.hello?.() ?? []) this.connection.sendControl(frame);
+        this.channels.onOpen();
+        this.requests.onOpen();
       },
-      lost: () => channels.onClose(),
-      retrying: (error) => requests.onClose(error),
-      message: (message) => inbound.next(message),
-      error: (error) => errors.next(error),
-      decodeError: reportDecodeError,
-    },
-  );
-  const events = new EventHub(protocol.events, reportDecodeError);
+      lost: () => this.channels.onClose(),
+      retrying: (error) => this.requests.onClose(error),
+      message: (message) => this.inbound.next(message),
+      error: (error) => this.errors.next(error),
+      decodeError: this.reportDecodeError,
+    };
+  }
 
-  const io = {
-    sendControl: (frame: unknown) => connection.sendControl(frame),
-    isOpen: () => connection.isOpen(),
-    isClosed: () => isClosed,
-    nextId: () => String(++ids),
-    inbound$: defer(() => inbound$),
-    onDecodeError: reportDecodeError,
-  };
-  const channels = new ChannelRegistry(adapter, {
-    ...io,
-    onDuplicate: () => tally.add('duplicates'),
-    onGap: (notice) => {
-      tally.add('gaps');
-      gaps.next(notice);
-    },
-  });
-  const requests = new RequestTable(adapter, { ...io, scheduler: scheduler ?? asyncScheduler, onLateReply: () => tally.add('lateReplies') });
-  // Every inbound frame is decoded once and routed by one map lookup; holding this one
-  // shared subscription holds the connection.
-  const inbound$: Observable<never> = merge(
-    inbound.pipe(
-      map((frame) => decodeSafely(adapter.decode, frame)),
-      route<Inbound, string>((message) => (message.kind === 'message' ? message.key : undefined), channels.routes),
-      tap((message) => {
-        if (message.kind === 'message') return; // for a channel already left: dropped
-        if (channels.handleControl(message) || requests.handle(message) || message.kind === 'pong') return;
-        if (message.kind === 'event') events.deliver(message.name, message.data);
-        else if (message.kind === 'unknown') reportDecodeError(new DecodeError(message.reason, undefined));
-      }),
-    ),
-    connection.live$,
-  ).pipe(ignoreElements(), takeUntil(closed), share());
+  /** Every inbound frame decoded once and routed by one map lookup, the connection held. */
+  private dispatch(): Observable<never> {
+    const { adapter } = this.config;
+    return merge(
+      this.inbound.pipe(
+        map((frame) => decodeSafely(adapter.decode, frame)),
+        route<Inbound, string>((message) => (message.kind === 'message' ? message.key : undefined), this.channels.routes),
+        tap((message) => {
+          if (message.kind === 'message') return; // for a channel already left: dropped
+          if (this.channels.handleControl(message) || this.requests.handle(message) || message.kind === 'pong') return;
+          if (message.kind === 'event') this.events.deliver(message.name, message.data);
+          else if (message.kind === 'unknown') this.reportDecodeError(new DecodeError(message.reason, undefined));
+        }),
+      ),
+      this.connection.live$,
+    ).pipe(ignoreElements(), takeUntil(this.closed), share());
+  }
 
-  const outbound = new OutboundPath(
-    {
-      open$: connection.open$,
-      canSend: io.isOpen,
-      write: (frame) => connection.write(frame),
-      onDrop: (error) => {
-        tally.add('dropped');
-        errors.next(error);
+  private outboundPath(): OutboundPath {
+    const { tally, errors, connection } = this;
+    return new OutboundPath(
+      {
+        open$: connection.open$,
+        canSend: () => connection.isOpen(),
+        write: (frame) => connection.write(frame),
+        onDrop: (error) => {
+          tally.add('dropped');
+          errors.next(error);
+        },
+        onOverflow: (error) => errors.next(error),
+        onQueueSize: (delta) => (tally.counts.queued += delta),
       },
-      onOverflow: (error) => errors.next(error),
-      onQueueSize: (delta) => (tally.counts.queued += delta),
-    },
-    max,
-    overflow,
-  );
-
-  return {
-    state$: connection.state.asObservable(),
-    messages$: merge(inbound, connection.live$.pipe(ignoreElements())).pipe(takeUntil(closed)),
-    errors$: errors.asObservable(),
-    gaps$: gaps.asObservable(),
-    stats$: tally
-      .stream((): ClientStats => ({ ...tally.counts, channels: channels.size, pendingRequests: requests.size }), statsInterval, scheduler ?? asyncScheduler)
-      .pipe(takeUntil(closed)),
-    channel: ((name: string, params: unknown) => {
-      const definition = lookup(protocol.channels, name);
-      if (!definition) return throwError(() => new ValidationError(`channel name "${name}"`, 'not in the protocol'));
-      const checked = check(definition.params, params);
-      if (!checked.ok) return throwError(() => new ValidationError(`params of channel "${name}"`, checked.reason));
-      return channels.observe(name, params, definition.params.encode(checked.value), definition.message);
-    }) as Client<P>['channel'],
-    event: ((name: string) => {
-      if (!lookup(protocol.events, name)) return throwError(() => new ValidationError(`event name "${name}"`, 'not in the protocol'));
-      return events.observe(name, inbound$, closed);
-    }) as Client<P>['event'],
-    request: ((name: string, payload: unknown, { timeout = requestTimeout }: { timeout?: number } = {}) => {
-      const definition = lookup(protocol.requests, name);
-      if (!definition) return throwError(() => new ValidationError(`request name "${name}"`, 'not in the protocol'));
-      const checked = check(definition.request, payload);
-      if (!checked.ok) return throwError(() => new ValidationError(`payload of request "${name}"`, checked.reason));
-      return requests.observe(name, definition.request.encode(checked.value), definition, timeout);
-    }) as Client<P>['request'],
-    send(message: unknown): void {
-      if (isClosed) throw new ClientClosedError();
-      const frame = JSON.stringify(message);
-      if (frame === undefined) throw new InvalidOptionsError('send() needs a value that JSON can represent');
-      outbound.push(frame);
-    },
-    connect(): Subscription {
-      // The outcome of a fatal close is on state$; this subscriber only holds the connection.
-      return inbound$.subscribe({ error: () => undefined });
-    },
-    close(): void {
-      if (isClosed) return;
-      connection.close();
-      isClosed = true;
-      closed.next();
-      closed.complete();
-      outbound.stop();
-      events.complete();
-      errors.complete();
-      gaps.complete();
-      tally.complete();
-    },
-  };
+      this.config.queue.max,
+      this.config.queue.overflow,
+    );
+  }
 }
 
 /** Decodes a frame; a custom adapter that throws on a strange frame must not end the connection. */

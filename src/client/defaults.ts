@@ -1,5 +1,11 @@
 import { HEARTBEAT_DEFAULTS } from '../operators/heartbeat';
 import { RECONNECT_DEFAULTS } from '../operators/reconnect';
+import type { OverflowPolicy } from '../operators/queueWhileOffline';
+import { InvalidOptionsError } from '../protocol/errors';
+import { jsonEnvelope } from '../protocol/jsonEnvelope';
+import type { Protocol } from '../protocol/defineProtocol';
+import type { ConnectionConfig } from './connection';
+import type { ClientOptions, WebSocketConstructor } from './options';
 
 /**
  * The defaults of {@link createClient}'s options, in one place: what the client does
@@ -37,3 +43,63 @@ export const CLIENT_DEFAULTS = Object.freeze({
   /** The reconnection's backoff. */
   reconnect: RECONNECT_DEFAULTS,
 });
+
+/** A client's options with every default applied. */
+export interface ClientConfig extends ConnectionConfig {
+  protocol: Protocol;
+  queue: { max: number; overflow: OverflowPolicy };
+  requestTimeout: number;
+  statsInterval: number;
+}
+
+/**
+ * Applies {@link CLIENT_DEFAULTS} to a client's options, in one destructuring.
+ * @throws {@link InvalidOptionsError} when there is no WebSocket class to use, or when
+ * `auth.via` is `'header'` with a WebSocket class that cannot send headers.
+ */
+export function withDefaults<P extends Protocol>(options: ClientOptions<P>): ClientConfig {
+  const {
+    url,
+    WebSocketCtor = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
+    protocols,
+    auth,
+    protocol = { channels: {}, events: {}, requests: {} } as unknown as P,
+    adapter = jsonEnvelope(),
+    reconnect = {},
+    heartbeat = {},
+    queue: { max = CLIENT_DEFAULTS.queue.max, overflow = CLIENT_DEFAULTS.queue.overflow } = {},
+    requestTimeout = CLIENT_DEFAULTS.requestTimeout,
+    closeTimeout = CLIENT_DEFAULTS.closeTimeout,
+    connectTimeout = CLIENT_DEFAULTS.connectTimeout,
+    maxDepth = CLIENT_DEFAULTS.maxDepth,
+    maxPayload = CLIENT_DEFAULTS.maxPayload,
+    statsInterval = CLIENT_DEFAULTS.statsInterval,
+    scheduler,
+  } = options;
+  if (!WebSocketCtor) {
+    throw new InvalidOptionsError('there is no global WebSocket here: pass WebSocketCtor (in Node, WebSocket from the ws package)');
+  }
+  if (auth?.via === 'header' && typeof (WebSocketCtor.prototype as { terminate?: unknown })?.terminate !== 'function') {
+    throw new InvalidOptionsError(
+      "auth.via 'header' needs a WebSocket class that accepts headers (the ws package in Node); browsers cannot send headers on a WebSocket: use 'protocol' or 'query'",
+    );
+  }
+  return {
+    url,
+    WebSocketCtor,
+    protocols,
+    auth,
+    protocol,
+    adapter,
+    reconnect,
+    heartbeat,
+    queue: { max, overflow },
+    requestTimeout,
+    closeTimeout,
+    connectTimeout,
+    maxDepth,
+    maxPayload,
+    statsInterval,
+    scheduler,
+  };
+}
