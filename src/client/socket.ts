@@ -1,10 +1,10 @@
-import { Observable, SchedulerLike, Subject, Subscription, asyncScheduler } from 'rxjs';
+import { Observable, SchedulerLike, Subject, Subscriber, Subscription, asyncScheduler } from 'rxjs';
 import { webSocket, WebSocketSubject } from 'rxjs/webSocket';
 import { heartbeat } from '../operators/heartbeat';
-import { deeperThan } from '../protocol/validate';
 import { ConnectTimeoutError, ConnectionClosedError, DecodeError, HeartbeatTimeoutError, InvalidOptionsError } from '../protocol/errors';
 import { CloseCode, closeCodeOfWsError } from '../protocol/closeCodes';
 import { frameSize } from '../internal/utf8';
+import { INVALID, isPongFrame, parseFrame } from './inboundFrame';
 import type { ClientHeartbeatOptions, WebSocketConstructor, WebSocketLike } from './types';
 
 /** Where and how one connection attempt connects. */
@@ -51,34 +51,6 @@ export interface OpenSocket {
   send(frame: string): void;
 }
 
-const INVALID: unique symbol = Symbol('rxwire.invalid');
-// Pongs are tiny; longer frames are not parsed twice on the hot path.
-const MAX_PONG_LENGTH = 256;
-
-function parseFrame(data: unknown, hooks: SocketHooks): unknown {
-  hooks.onFrameIn(frameSize(data));
-  if (typeof data !== 'string') {
-    hooks.onDecodeError(new DecodeError('binary frames are not part of the JSON envelope', data));
-    return INVALID;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch (cause) {
-    hooks.onDecodeError(new DecodeError(`invalid JSON (${(cause as Error).message})`, clip(data), cause));
-    return INVALID;
-  }
-  if (deeperThan(value, hooks.maxDepth)) {
-    hooks.onDecodeError(new DecodeError(`nested deeper than ${hooks.maxDepth} levels (maxDepth)`, clip(data)));
-    return INVALID;
-  }
-  return value;
-}
-
-function clip(text: string): string {
-  return text.length > 1024 ? `${text.slice(0, 1024)}…` : text;
-}
-
 /**
  * One connection attempt over a `WebSocketSubject`: emits the {@link OpenSocket} once
  * the connection is accepted (the server's acceptance frame, or the socket opening when
@@ -91,78 +63,142 @@ function clip(text: string): string {
  * after acceptance. Unsubscribing closes it with 1000.
  */
 export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable<OpenSocket> {
-  const scheduler = hooks.scheduler ?? asyncScheduler;
   return new Observable<OpenSocket>((subscriber) => {
-    let raw: WebSocketLike | undefined;
-    let lastClose: { code: number; reason: string } | undefined;
-    let terminateTimer: Subscription | undefined;
-    let failed = false;
-    let accepted = false;
+    const attempt = new SocketAttempt(target, hooks, subscriber);
+    return () => attempt.teardown();
+  });
+}
 
+/** One attempt's socket: its raw WebSocket, its deadline, its acceptance, its end. */
+class SocketAttempt implements OpenSocket {
+  private raw: WebSocketLike | undefined;
+  private lastClose: { code: number; reason: string } | undefined;
+  private terminateTimer: Subscription | undefined;
+  private failed = false;
+  private accepted = false;
+  private readonly scheduler: SchedulerLike;
+  /** Connecting has its own deadline, from the attempt's start to acceptance. */
+  private readonly connectTimer: Subscription;
+  /** Frames after acceptance, on their way through the heartbeat. */
+  private readonly afterAcceptance = new Subject<unknown>();
+  private live: Subscription | undefined;
+  private readonly subject: WebSocketSubject<unknown>;
+  private readonly inner: Subscription;
+
+  constructor(
+    target: SocketTarget,
+    private readonly hooks: SocketHooks,
+    private readonly subscriber: Subscriber<OpenSocket>,
+  ) {
+    this.scheduler = hooks.scheduler ?? asyncScheduler;
+    this.connectTimer = this.scheduler.schedule(() => this.fail(new ConnectTimeoutError(hooks.connectTimeout)), hooks.connectTimeout);
+    this.subject = this.createSubject(target);
+    this.inner = this.subject.subscribe({
+      next: (data) => this.onFrame(data),
+      error: (error: unknown) => this.fail(toConnectionError(error, this.lastClose, this.accepted)),
+      complete: () => {
+        const { code, reason } = this.lastClose ?? { code: CloseCode.AbnormalClosure, reason: '' };
+        this.fail(new ConnectionClosedError(code, reason, undefined, this.accepted ? 'open' : 'connecting'));
+      },
+    });
+  }
+
+  get protocol(): string {
+    return this.raw?.protocol ?? '';
+  }
+
+  canSend(): boolean {
+    return this.accepted && this.raw?.readyState === 1;
+  }
+
+  send(frame: string): void {
+    this.subject.next(frame);
+    this.hooks.onFrameOut(frameSize(frame));
+  }
+
+  /** Unsubscribed: closes with 1000 and waits `closeTimeout` for the server's answer. */
+  teardown(): void {
+    this.connectTimer.unsubscribe();
+    this.live?.unsubscribe();
+    this.hooks.onClosing(this);
+    const socket = this.raw;
+    if (this.failed || !socket) {
+      // The connection is already gone or was never answered: do not wait for a
+      // closing handshake that will not come.
+      if (socket && socket.readyState < 2) socket.terminate ? socket.terminate() : socket.close();
+    } else if (socket.readyState === 1) {
+      this.subject.error({ code: CloseCode.NormalClosure, reason: 'normal closure' });
+      if (socket.terminate) {
+        const terminate = socket.terminate.bind(socket);
+        this.terminateTimer = this.scheduler.schedule(() => {
+          if (socket.readyState !== 3) terminate();
+        }, this.hooks.closeTimeout);
+      }
+    }
+    this.inner.unsubscribe();
+  }
+
+  private fail(error: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.subscriber.error(error);
+  }
+
+  private onFrame(data: unknown): void {
+    if (this.accepted) return this.afterAcceptance.next(data);
+    // Before acceptance only the acceptance frame is looked for; anything else is
+    // delivered as it comes (rxwire's server sends nothing before it).
+    const message = parseFrame(data, this.hooks);
+    if (message === INVALID) return;
+    if (this.hooks.isAcceptance?.(message)) this.accept();
+    else this.hooks.onMessage(message);
+  }
+
+  /** Accepted: the heartbeat starts (its silence budget from now) and the socket is announced. */
+  private accept(): void {
+    this.accepted = true;
+    this.connectTimer.unsubscribe();
+    this.live = this.heartbeat(this.afterAcceptance).subscribe({
+      next: (data) => {
+        const message = parseFrame(data, this.hooks);
+        if (message !== INVALID) this.hooks.onMessage(message);
+      },
+      error: (error: unknown) => this.fail(error),
+    });
+    this.subscriber.next(this);
+  }
+
+  private heartbeat(frames: Observable<unknown>): Observable<unknown> {
+    const hb = this.hooks.heartbeat;
+    if (!hb) return frames;
+    const ping: string | undefined = JSON.stringify(hb.ping);
+    return frames.pipe(
+      heartbeat<unknown>({
+        interval: hb.interval,
+        timeout: hb.timeout,
+        scheduler: this.hooks.scheduler,
+        send: () => {
+          if (ping !== undefined && this.canSend()) this.send(ping);
+        },
+        isPong: (data) => isPongFrame(data, hb.isPong),
+        onRoundTrip: this.hooks.onRoundTrip,
+      }),
+    );
+  }
+
+  private createSubject(target: SocketTarget): WebSocketSubject<unknown> {
+    const { hooks } = this;
     const Ctor = hooks.WebSocketCtor;
     // Wrapping the constructor keeps a handle on the raw socket (for terminate() and
     // readyState) and lets Node's `ws` receive headers that WebSocketSubject cannot pass.
+    // WebSocketSubject calls it with `new`: a function, not an arrow.
+    const keep = (socket: WebSocketLike): WebSocketLike => (this.raw = socket);
     const capture = function (url: string, protocols?: string | string[]) {
       // Only `ws` takes options (a browser's WebSocket takes none); it has terminate().
       const takesOptions = typeof (Ctor.prototype as { terminate?: unknown } | undefined)?.terminate === 'function';
-      raw = takesOptions ? new Ctor(url, protocols, { headers: target.headers, maxPayload: hooks.maxPayload }) : new Ctor(url, protocols);
-      return raw;
+      return keep(takesOptions ? new Ctor(url, protocols, { headers: target.headers, maxPayload: hooks.maxPayload }) : new Ctor(url, protocols));
     } as unknown as new (url: string, protocols?: string | string[]) => WebSocket;
-
-    const canSend = (): boolean => accepted && raw?.readyState === 1;
-    const send = (frame: string): void => {
-      subject.next(frame);
-      hooks.onFrameOut(frameSize(frame));
-    };
-    const handle: OpenSocket = {
-      get protocol() {
-        return raw?.protocol ?? '';
-      },
-      canSend,
-      send,
-    };
-    const fail = (error: unknown): void => {
-      if (failed) return;
-      failed = true;
-      subscriber.error(error);
-    };
-    // Connecting has its own deadline, from the attempt's start to acceptance.
-    const connectTimer = scheduler.schedule(() => fail(new ConnectTimeoutError(hooks.connectTimeout)), hooks.connectTimeout);
-
-    // After acceptance, frames go through the heartbeat (whose silence budget starts
-    // then), are parsed, and are delivered.
-    const afterAcceptance = new Subject<unknown>();
-    const hb = hooks.heartbeat;
-    const ping: string | undefined = hb ? JSON.stringify(hb.ping) : undefined;
-    const live: Observable<unknown> = hb
-      ? afterAcceptance.pipe(
-          heartbeat<unknown>({
-            interval: hb.interval,
-            timeout: hb.timeout,
-            scheduler: hooks.scheduler,
-            send: () => {
-              if (ping !== undefined && canSend()) send(ping);
-            },
-            isPong: (data) => typeof data === 'string' && data.length <= MAX_PONG_LENGTH && isPongFrame(data, hb.isPong),
-            onRoundTrip: hooks.onRoundTrip,
-          }),
-        )
-      : afterAcceptance;
-    let liveSubscription: Subscription | undefined;
-    const accept = (): void => {
-      accepted = true;
-      connectTimer.unsubscribe();
-      liveSubscription = live.subscribe({
-        next: (data) => {
-          const message = parseFrame(data, hooks);
-          if (message !== INVALID) hooks.onMessage(message);
-        },
-        error: fail,
-      });
-      subscriber.next(handle);
-    };
-
-    const subject: WebSocketSubject<unknown> = webSocket<unknown>({
+    return webSocket<unknown>({
       url: target.url,
       protocol: target.protocols.length > 0 ? target.protocols : undefined,
       WebSocketCtor: capture,
@@ -171,67 +207,18 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks): Observable
       deserializer: (event) => event.data,
       openObserver: {
         next: () => {
-          if (!hooks.isAcceptance) accept();
+          if (!hooks.isAcceptance) this.accept();
         },
       },
-      closingObserver: { next: () => hooks.onClosing(handle) },
+      closingObserver: { next: () => hooks.onClosing(this) },
       closeObserver: {
         next: (event: CloseEvent) => {
-          lastClose = { code: event.code, reason: event.reason };
-          terminateTimer?.unsubscribe();
-          hooks.onClosing(handle);
+          this.lastClose = { code: event.code, reason: event.reason };
+          this.terminateTimer?.unsubscribe();
+          hooks.onClosing(this);
         },
       },
     });
-
-    const inner = subject.subscribe({
-      next: (data) => {
-        if (accepted) return afterAcceptance.next(data);
-        // Before acceptance only the acceptance frame is looked for; anything else is
-        // delivered as it comes (rxwire's server sends nothing before it).
-        const message = parseFrame(data, hooks);
-        if (message === INVALID) return;
-        if (hooks.isAcceptance?.(message)) accept();
-        else hooks.onMessage(message);
-      },
-      error: (error: unknown) => fail(toConnectionError(error, lastClose, accepted)),
-      complete: () => {
-        const { code, reason } = lastClose ?? { code: CloseCode.AbnormalClosure, reason: '' };
-        fail(new ConnectionClosedError(code, reason, undefined, accepted ? 'open' : 'connecting'));
-      },
-    });
-
-    return () => {
-      connectTimer.unsubscribe();
-      liveSubscription?.unsubscribe();
-      hooks.onClosing(handle);
-      const socket = raw;
-      if (failed || !socket) {
-        // The connection is already gone or was never answered: do not wait for a
-        // closing handshake that will not come.
-        if (socket && socket.readyState < 2) socket.terminate ? socket.terminate() : socket.close();
-        inner.unsubscribe();
-        return;
-      }
-      if (socket.readyState === 1) {
-        subject.error({ code: CloseCode.NormalClosure, reason: 'normal closure' });
-        if (socket.terminate) {
-          const terminate = socket.terminate.bind(socket);
-          terminateTimer = scheduler.schedule(() => {
-            if (socket.readyState !== 3) terminate();
-          }, hooks.closeTimeout);
-        }
-      }
-      inner.unsubscribe();
-    };
-  });
-}
-
-function isPongFrame(data: string, isPong: (message: unknown) => boolean): boolean {
-  try {
-    return isPong(JSON.parse(data));
-  } catch {
-    return false;
   }
 }
 

@@ -1,0 +1,54 @@
+import { deeperThan } from '../protocol/validate';
+import { DecodeError } from '../protocol/errors';
+import { frameSize } from '../internal/utf8';
+
+/** What {@link parseFrame} returns for a frame it dropped (and reported). */
+export const INVALID: unique symbol = Symbol('rxwire.invalid');
+// Pongs are tiny; longer frames are not parsed twice on the hot path.
+const MAX_PONG_LENGTH = 256;
+
+/** What parsing a frame reports to. */
+export interface FrameHooks {
+  /** Frames nested deeper than this are dropped and reported. */
+  readonly maxDepth: number;
+  onFrameIn(bytes: number): void;
+  onDecodeError(error: DecodeError): void;
+}
+
+/**
+ * Parses one inbound frame as JSON within `maxDepth`, counting it; a frame that is
+ * binary, not JSON or too deep is reported and comes back as {@link INVALID}.
+ */
+export function parseFrame(data: unknown, hooks: FrameHooks): unknown {
+  hooks.onFrameIn(frameSize(data));
+  if (typeof data !== 'string') {
+    hooks.onDecodeError(new DecodeError('binary frames are not part of the JSON envelope', data));
+    return INVALID;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch (cause) {
+    hooks.onDecodeError(new DecodeError(`invalid JSON (${(cause as Error).message})`, clip(data), cause));
+    return INVALID;
+  }
+  if (deeperThan(value, hooks.maxDepth)) {
+    hooks.onDecodeError(new DecodeError(`nested deeper than ${hooks.maxDepth} levels (maxDepth)`, clip(data)));
+    return INVALID;
+  }
+  return value;
+}
+
+function clip(text: string): string {
+  return text.length > 1024 ? `${text.slice(0, 1024)}…` : text;
+}
+
+/** Whether a text frame is the heartbeat's pong (only short frames are parsed to ask). */
+export function isPongFrame(data: unknown, isPong: (message: unknown) => boolean): boolean {
+  if (typeof data !== 'string' || data.length > MAX_PONG_LENGTH) return false;
+  try {
+    return isPong(JSON.parse(data));
+  } catch {
+    return false;
+  }
+}
