@@ -1,4 +1,4 @@
-import { MonoTypeOperatorFunction, Observable } from 'rxjs';
+import { MonoTypeOperatorFunction, Observable, type Subscriber } from 'rxjs';
 import { reportUnhandled } from '../internal/reportUnhandled';
 import { MessageDroppedError, QueueOverflowError } from '../protocol/errors';
 
@@ -75,18 +75,7 @@ export function queueWhileOffline<T>(config: QueueWhileOfflineConfig<T>): MonoTy
         if (sourceDone && queue.length === 0) subscriber.complete();
       };
 
-      const hold = (value: T): void => {
-        if (queue.length < max) {
-          queue.push(value);
-        } else if (overflow === 'drop-oldest') {
-          queue.push(value);
-          onDrop?.(new MessageDroppedError(queue.shift()!, 'drop-oldest'));
-        } else if (overflow === 'drop-newest') {
-          onDrop?.(new MessageDroppedError(value, 'drop-newest'));
-        } else {
-          subscriber.error(new QueueOverflowError(value, queue.splice(0), max));
-        }
-      };
+      const hold = (value: T): void => holdWithin(queue, value, max, overflow, onDrop, subscriber);
 
       // As RxJS's own operators: a throwing canSend or onDrop errors the output, which
       // tears down the source and open$.
@@ -145,4 +134,25 @@ export function queueWhileOffline<T>(config: QueueWhileOfflineConfig<T>): MonoTy
         }
       };
     });
+}
+
+/** Holds `value` in `queue`, or applies the overflow policy when `max` are held already. */
+function holdWithin<T>(
+  queue: T[],
+  value: T,
+  max: number,
+  overflow: OverflowPolicy,
+  onDrop: ((error: MessageDroppedError<T>) => void) | undefined,
+  subscriber: Subscriber<T>,
+): void {
+  if (queue.length < max) {
+    queue.push(value);
+  } else if (overflow === 'drop-oldest') {
+    queue.push(value);
+    onDrop?.(new MessageDroppedError(queue.shift()!, 'drop-oldest'));
+  } else if (overflow === 'drop-newest') {
+    onDrop?.(new MessageDroppedError(value, 'drop-newest'));
+  } else {
+    subscriber.error(new QueueOverflowError(value, queue.splice(0), max));
+  }
 }
