@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createServer, memoryBroker, type Broker, type Server, type ServerOptions, type StreamPosition } from '../../src/server';
 import { smartHome } from '../support/smartHome';
 import type { PageClientOptions, PageRecord } from './page';
+import { statsNow } from '../support/stats';
 
 /** Debian's chromium, which the browser tests drive (`apt-get install -y chromium`). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -206,8 +207,7 @@ export class BrowserServer {
   async subscriptions(n: number, timeoutMs = 5000): Promise<void> {
     const started = Date.now();
     for (;;) {
-      let count = -1;
-      this.server?.stats$.subscribe((s) => (count = s.subscriptions)).unsubscribe();
+      const count = this.server ? statsNow(this.server.stats$).subscriptions : -1;
       if (count === n) return;
       if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${n} live subscriptions (${count})`);
       await sleep(10);

@@ -13,6 +13,7 @@ import { HeartbeatTimeoutError, ConnectTimeoutError } from '../../src/protocol/e
 import { createServer, memoryBroker } from '../../src/server';
 import { createFaultProxy, type FaultProxy } from '../../src/testing';
 import { smartHome } from '../support/smartHome';
+import { statsNow } from '../support/stats';
 
 export interface ChaosOptions {
   clients: number;
@@ -118,9 +119,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     // Wait until every subscription is live before publishing.
     const expected = options.clients * options.channels;
     while (Date.now() < deadline) {
-      let live = 0;
-      server.stats$.subscribe((s) => (live = s.subscriptions)).unsubscribe();
-      if (live >= expected) break;
+      if (statsNow(server.stats$).subscriptions >= expected) break;
       await sleep(20);
     }
 
@@ -213,9 +212,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     let outOfOrder = 0;
     let messagesInGaps = 0;
     for (let i = 0; i < clients.length; i++) {
-      let stats = { reconnects: 0 };
-      clients[i]!.stats$.subscribe((s) => (stats = s)).unsubscribe();
-      reconnects += stats.reconnects;
+      reconnects += statsNow(clients[i]!.stats$).reconnects;
       for (const [id, last] of lastSeq) {
         const got = received[i]!.get(id)!;
         delivered += got.length;

@@ -9,6 +9,7 @@ import { createServer, memoryBroker, type Broker, type Server } from '../../src/
 import { createFaultProxy, type FaultProxy } from '../../src/testing';
 import { smartHome } from '../support/smartHome';
 import { waitFor } from '../support/wsServer';
+import { statsNow } from '../support/stats';
 
 v8.setFlagsFromString('--expose_gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -18,16 +19,8 @@ const heapMB = () => {
   return process.memoryUsage().heapUsed / 1048576;
 };
 const handles = () => process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
-const statsOf = (c: { stats$: import('rxjs').Observable<ClientStats> }) => {
-  let s: ClientStats | undefined;
-  c.stats$.subscribe((x) => (s = x)).unsubscribe();
-  return s!;
-};
-const serverSubscriptions = (server: Server<typeof smartHome, unknown>) => {
-  let n = -1;
-  server.stats$.subscribe((s) => (n = s.subscriptions)).unsubscribe();
-  return n;
-};
+const statsOf = (c: { stats$: import('rxjs').Observable<ClientStats> }) => statsNow(c.stats$);
+const serverSubscriptions = (server: Server<typeof smartHome, unknown>) => statsNow(server.stats$).subscriptions;
 
 // The broker keeps the position of each stream left idle for its history TTL (so that a
 // client coming back within it resumes without a gap notice): a short one here, so the
