@@ -4,7 +4,7 @@ import { DirectObservable, type Sink } from '../internal/directObservable';
 import { channelKey } from '../internal/stableKey';
 import type { Inbound, WireAdapter } from '../protocol/adapter';
 import { DecodeError, SubscriptionError } from '../protocol/errors';
-import { check } from '../protocol/validate';
+import { check, passesAsIs } from '../protocol/validate';
 import { ChannelEntry, type MessageFrame } from './channelEntry';
 import type { GapNotice } from './types';
 
@@ -200,7 +200,7 @@ export class ChannelRegistry {
       entry.offset = offset;
     }
     const data = frame.data;
-    if (entry.asIs && entry.codec.is(data)) return entry.emit(data);
+    if (passesAsIs(entry.codec, data, entry.asIs)) return entry.emit(data);
     const checked = check(entry.codec, data);
     if (checked.ok) entry.emit(checked.value);
     else this.io.onDecodeError(new DecodeError(`message of channel "${entry.channel}": ${checked.reason}`, frame.data));

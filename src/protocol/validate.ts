@@ -166,10 +166,11 @@ export function isPlainCodec(codec: t.Mixed): boolean {
  * gives `decode`'s verdict without `decode`'s allocation of a context entry and an
  * `Either` per field and array element, and the decoded value would be `value` itself.
  * Only for values parsed from JSON: `is` skips the holes of a sparse array, which JSON
- * cannot produce but application code can.
+ * cannot produce but application code can. A caller that checks many values with one
+ * codec passes `plain`, its {@link isPlainCodec} verdict, computed once.
  */
-export function passesAsIs(codec: t.Mixed, value: unknown): boolean {
-  return isPlainCodec(codec) && codec.is(value);
+export function passesAsIs(codec: t.Mixed, value: unknown, plain: boolean = isPlainCodec(codec)): boolean {
+  return plain && codec.is(value);
 }
 
 /**
