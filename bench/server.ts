@@ -9,7 +9,7 @@
  */
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { textFrame } from '../src/server/frames';
+import { textFrame } from '../src/server/ws/frames';
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
 

@@ -15,7 +15,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket as NetSocket } from 'node:net';
 import { Server } from 'socket.io';
-import { textFrame } from '../../src/server/frames';
+import { textFrame } from '../../src/server/ws/frames';
 
 const http = createServer();
 const io = new Server(http, { transports: ['websocket'], perMessageDeflate: false, serveClient: false });

@@ -14,7 +14,8 @@
  * @packageDocumentation
  * @module rxwire/server
  */
-export { createServer } from './createServer';
+export { createServer } from './ws/createServer';
+export { SERVER_DEFAULTS } from './defaults';
 export type {
   ConnectionEvent,
   ConnectionInfo,

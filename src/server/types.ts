@@ -13,6 +13,9 @@ import type {
   ResponseOf,
 } from '../protocol/defineProtocol';
 import type { Broker, StreamPosition } from './brokers/types';
+import type { ConnectionEvent, ConnectionInfo, PresenceMember, RequestHandler, ServerStats } from './core/types';
+
+export type { ConnectionEvent, ConnectionInfo, PresenceMember, RequestContext, RequestHandler, ServerStats } from './core/types';
 
 /** What `authenticate` is given about a peer that asks to connect. */
 export interface UpgradeContext {
@@ -21,33 +24,6 @@ export interface UpgradeContext {
   /** The HTTP upgrade request. */
   readonly request: IncomingMessage;
 }
-
-/** A connected peer, as hooks and `connections$` see it. */
-export interface ConnectionInfo<A> {
-  /** A server-unique id of the connection. */
-  readonly id: string;
-  /** What `authenticate` returned for it. */
-  readonly principal: A;
-}
-
-/** An event of a connection's life on {@link Server.connections$}. */
-export type ConnectionEvent<A> =
-  | {
-      /** A peer connected. */
-      readonly type: 'connected';
-      /** Which. */
-      readonly connection: ConnectionInfo<A>;
-    }
-  | {
-      /** A peer left. */
-      readonly type: 'disconnected';
-      /** Which. */
-      readonly connection: ConnectionInfo<A>;
-      /** The close code: the one this side sent when it closed the peer (e.g. 1013), else the peer's. */
-      readonly code: number;
-      /** The close reason. */
-      readonly reason: string;
-    };
 
 /** The limits of one connection. Each one broken leaves every other connection untouched. */
 export interface ServerLimits {
@@ -97,12 +73,6 @@ export interface ServerLimits {
    * @defaultValue 1000
    */
   maxConnectionsPerAddress?: number;
-}
-
-/** What a request handler is told about who asked. */
-export interface RequestContext<A> {
-  /** The connection the request came on. */
-  readonly connection: ConnectionInfo<A>;
 }
 
 /** Options of {@link createServer}. */
@@ -195,35 +165,6 @@ export interface ServerOptions<P extends Protocol = EmptyProtocol, A = unknown> 
    * @defaultValue undefined (not served)
    */
   metricsPath?: string;
-}
-
-/** A request handler: returns the reply, a Promise of it or an Observable whose first value is it. */
-export type RequestHandler<Q, S, A> = (payload: Q, context: RequestContext<A>) => S | Promise<S> | Observable<S>;
-
-/** One subscriber in {@link Server.presence}. */
-export interface PresenceMember {
-  /** The subscriber's connection, unique over every process: `<server instance>/<connection id>`. */
-  readonly connection: string;
-  /** What the `presence` option made of its principal. */
-  readonly info: unknown;
-}
-
-/** Counters of a server, as published on {@link Server.stats$}. */
-export interface ServerStats {
-  /** Connections open now. */
-  readonly connections: number;
-  /** Subscriptions live now, over every connection. */
-  readonly subscriptions: number;
-  /** Frames received. */
-  readonly messagesIn: number;
-  /** Frames sent. */
-  readonly messagesOut: number;
-  /** Messages published. */
-  readonly published: number;
-  /** Peers refused at the upgrade. */
-  readonly refused: number;
-  /** Peers closed for breaking a limit or the protocol, including frames `ws` refused (1009, 1007, 1002). */
-  readonly closedForLimits: number;
 }
 
 /** The server returned by {@link createServer}, typed by its protocol. */

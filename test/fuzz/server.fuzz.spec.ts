@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { ServerConnection, type ConnectionContext } from '../../src/server/connection';
+import { createServerCore } from '../../src/server/core/server';
+import type { Peer, PeerTransport } from '../../src/server/core/transport';
 import { createServer, memoryBroker } from '../../src/server';
 import { smartHome } from '../support/smartHome';
 import { RawPeer } from '../server/support';
@@ -9,28 +9,27 @@ import { waitFor } from '../support/wsServer';
 import { FUZZ_SEED, hostileFrame, hostileServerFrame, prototypePolluted, sample, sampleLazily, watchCrashes } from './hostile';
 import { target } from './protocol';
 import { RequestError } from '../../src/server/errors';
-import { WriteBatch } from '../../src/server/frames';
 
 const FRAMES = 100_000;
 
-/** The part of a ws socket a ServerConnection uses, recording what it was told. */
-class RecordingSocket extends EventEmitter {
-  readyState = 1;
+/** A transport for the server core, recording what it was told. */
+class RecordingSocket implements PeerTransport {
+  open = true;
   bufferedAmount = 0;
   readonly sent: string[] = [];
   closed: { code: number; reason: string } | undefined;
+  peer: Peer<unknown> | undefined;
   send(frame: string): void {
     this.sent.push(frame);
   }
   close(code: number, reason: string): void {
     this.closed = { code, reason };
-    this.readyState = 3;
-    this.emit('close', code, Buffer.from(reason));
+    this.open = false;
+    this.peer?.closed(code, reason);
   }
   terminate(): void {
-    this.readyState = 3;
+    this.open = false;
   }
-  ping(): void {}
 }
 
 describe('fuzzing the server with hostile frames', () => {
@@ -44,36 +43,34 @@ describe('fuzzing the server with hostile frames', () => {
   it(`answers ${count.toLocaleString('en')} hostile frames with a typed reply or a close with a reason, and never throws or crashes, with ${what} (seed printed)`, async () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    const context: ConnectionContext<unknown> = {
+    const core = createServerCore<unknown, unknown>({
       protocol: target,
       broker: memoryBroker(),
-      handlers: new Map<string, (p: any) => unknown>([
-        ['echo', (p) => ({ text: p.text })],
-        ['plant', () => ({ ok: true })],
-        // Results JSON cannot carry, and a RequestError whose data JSON cannot carry.
-        ['weird', (p) => {
-          if (p.what.length % 3 === 0) return { big: 10n };
-          if (p.what.length % 3 === 1) return cyclic;
-          throw new RequestError('WEIRD', 'weird', { big: 1n });
-        }],
-      ]),
-      authorize: undefined,
       maxSubscriptions: 50,
       rate: { messages: Number.MAX_SAFE_INTEGER, interval: 1000 },
       maxBufferedBytes: 1 << 30,
       maxDepth,
-      writes: new WriteBatch(),
-      presence: undefined,
-      count: () => undefined,
-      answered: () => undefined,
-    };
+      pingInterval: 30_000,
+      upgradeTimeout: 10_000,
+    });
+    const handlers = new Map<string, (p: any) => unknown>([
+      ['echo', (p) => ({ text: p.text })],
+      ['plant', () => ({ ok: true })],
+      // Results JSON cannot carry, and a RequestError whose data JSON cannot carry.
+      ['weird', (p) => {
+        if (p.what.length % 3 === 0) return { big: 10n };
+        if (p.what.length % 3 === 1) return cyclic;
+        throw new RequestError('WEIRD', 'weird', { big: 1n });
+      }],
+    ]);
+    for (const [name, handler] of handlers) core.handle(name, handler);
     const watch = watchCrashes();
     const closes = new Map<number, number>();
-    let connection: ServerConnection<unknown> | undefined;
+    let connection: Peer<unknown> | undefined;
     let socket = new RecordingSocket();
     const open = () => {
       socket = new RecordingSocket();
-      connection = new ServerConnection<unknown>('fuzz', undefined, socket as never, context);
+      connection = socket.peer = core.accept(socket, undefined);
     };
     open();
     // Half the old generator (envelopes of every shape), half values nested in every validated field.
@@ -85,7 +82,7 @@ describe('fuzzing the server with hostile frames', () => {
     for (const frame of frames) {
       const before = socket.sent.length;
       const data = typeof frame === 'string' ? Buffer.from(frame) : Buffer.from(frame);
-      socket.emit('message', data, false);
+      connection!.receive(data, false);
       await new Promise((resolve) => setImmediate(resolve)); // let async work (subscribe, request) finish
       if (socket.closed) {
         expect(socket.closed.reason.length).toBeGreaterThan(0);

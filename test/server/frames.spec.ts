@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { textFrame, writeFrame, WriteBatch } from '../../src/server/frames';
+import { textFrame, writeFrame, WriteBatch } from '../../src/server/ws/frames';
 import { createServer } from '../../src/server';
 import type { Server } from '../../src/server';
 import { smartHome } from '../support/smartHome';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SERVER_DEFAULTS } from '../defaults';
 import { replayOf } from './replay';
 import type { Broker, BrokerMessage, Replay, StreamPosition } from './types';
 
@@ -65,7 +66,7 @@ const randomEpoch = (): string => randomBytes(6).toString('base64url');
  * ```
  */
 export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
-  const { historySize = 100, historyTtl = 300_000, now = Date.now, epoch = randomEpoch } = options;
+  const { historySize = SERVER_DEFAULTS.memoryBroker.historySize, historyTtl = SERVER_DEFAULTS.memoryBroker.historyTtl, now = Date.now, epoch = randomEpoch } = options;
   const streams = new Map<string, Stream>();
   // The streams without listeners that still hold history, least recently touched first:
   // reduced to their positions in that order, historyTtl after they were touched (their

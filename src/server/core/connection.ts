@@ -1,0 +1,130 @@
+import { CloseCode } from '../../protocol/closeCodes';
+import type { ConnectionContext } from './context';
+import type { SharedText, PeerTransport, Peer } from './transport';
+import type { ConnectionInfo } from './types';
+import { TokenBucket } from './rateLimit';
+import { parseFrame, type InboundFrame } from './parse';
+import { Subscriptions } from './subscriptions';
+import { request } from './requests';
+
+const decoder = new TextDecoder();
+
+/**
+ * One peer speaking rxwire's envelope (docs/protocol.md) over any transport: the rate
+ * limit, frames in order, subscriptions, requests, and sending with the bound on what
+ * a slow reader may leave queued. Closing is one-way: once closing, nothing more is
+ * handled or sent.
+ */
+export class Connection<A> implements Peer<A> {
+  /** What hooks and handlers see of this connection. */
+  readonly info: ConnectionInfo<A>;
+  closedWith: { code: number; reason: string } | undefined;
+  private closingNow = false;
+  private order: Promise<void> = Promise.resolve();
+  private readonly bucket: TokenBucket;
+  private readonly subscriptions: Subscriptions<A>;
+  /** `send`, bound: handed to the parts that answer on their own. */
+  private readonly sendFrame = (frame: string | SharedText): void => this.send(frame);
+
+  constructor(
+    id: string,
+    principal: A,
+    private readonly transport: PeerTransport,
+    private readonly context: ConnectionContext<A>,
+  ) {
+    this.info = Object.freeze({ id, principal });
+    this.bucket = new TokenBucket(context.rate, () => context.now());
+    this.subscriptions = new Subscriptions(this, context);
+  }
+
+  /** Whether the connection is closing (or closed). */
+  get closing(): boolean {
+    return this.closingNow;
+  }
+
+  receive(data: string | Uint8Array, binary = false): void {
+    if (this.closingNow) return;
+    this.context.count('in');
+    if (!this.bucket.take()) return this.fail(CloseCode.PolicyViolation, 'rate limit exceeded');
+    if (binary) return this.fail(1003, 'binary frames are not part of the protocol');
+    const parsed = parseFrame(typeof data === 'string' ? data : decoder.decode(data), this.context.maxDepth);
+    if (parsed.kind === 'close') return this.fail(parsed.code, parsed.reason);
+    if (parsed.kind === 'answer') return this.inOrder(() => this.send(parsed.text));
+    this.handle(parsed.frame);
+  }
+
+  pinged(): void {
+    if (!this.closingNow && !this.bucket.take()) this.fail(CloseCode.PolicyViolation, 'rate limit exceeded');
+  }
+
+  broken(code: number, reason: string): void {
+    if (this.closingNow) return;
+    this.closingNow = true;
+    this.closedWith = { code, reason };
+    this.context.count('limit');
+  }
+
+  closed(code: number, reason: string): void {
+    this.closingNow = true;
+    this.subscriptions.dispose();
+    this.context.left(this, code, reason);
+  }
+
+  event(name: string, encoded: unknown): void {
+    this.send(JSON.stringify({ type: 'event', name, data: encoded }));
+  }
+
+  /**
+   * Sends a text frame, or a {@link SharedText} made once for all its peers. Cuts off a
+   * peer whose unread bytes passed the bound instead.
+   */
+  send(frame: string | SharedText): void {
+    const { transport, context } = this;
+    if (this.closingNow || !transport.open) return context.count('dropped');
+    if (transport.bufferedAmount > context.maxBufferedBytes) {
+      // Part of it may be what the transport holds back on purpose: write that out first.
+      transport.flush?.();
+    }
+    if (transport.bufferedAmount > context.maxBufferedBytes) {
+      this.fail(CloseCode.TryAgainLater, 'too slow: too much data waiting to be read', true);
+      return;
+    }
+    if (typeof frame === 'string') transport.send(frame);
+    else if (transport.sendShared) transport.sendShared(frame);
+    else transport.send(frame.text);
+    context.count('out');
+  }
+
+  fail(code: number, reason: string, destroy = false): void {
+    if (this.closingNow) return;
+    this.closingNow = true;
+    this.closedWith = { code, reason };
+    this.context.count('limit');
+    this.transport.close(code, reason);
+    if (destroy) this.transport.terminate();
+  }
+
+  private handle(frame: InboundFrame): void {
+    switch (frame.type) {
+      case 'ping':
+        return this.send('{"type":"pong"}');
+      case 'sub':
+        return this.inOrder(() => this.subscriptions.subscribe(frame.id, frame.channel, frame.params, frame.since));
+      case 'unsub':
+        return this.inOrder(() => this.subscriptions.unsubscribe(frame.id));
+      case 'req':
+        // Started in order (after the subscriptions sent before it are live), not awaited;
+        // request() answers every failure itself and never rejects.
+        return this.inOrder(() => void request(this.context, this.info, this.sendFrame, frame.id, frame.name, frame.payload));
+    }
+  }
+
+  /**
+   * Runs the effect of a frame after those of the frames before it: a subscription
+   * is live (listening, replayed) before anything sent after it is handled, so a
+   * request that publishes cannot overtake the subscription that should see it.
+   */
+  private inOrder(work: () => void | Promise<void>): void {
+    this.order = this.order.then(work).catch(() => undefined);
+  }
+}

@@ -1,0 +1,73 @@
+import type { BrokerMessage, Loss } from '../brokers/types';
+import type { SharedText } from './transport';
+
+/** Where a peer is in the stream of one of its subscriptions. */
+export interface Cursor {
+  /** The epoch of the last message sent (or of the stream when subscribed). */
+  epoch: string;
+  /** The offset of the last message sent, or the position the peer said it had seen. */
+  lastSent: number;
+}
+
+/** Sends one frame to the peer. */
+export type Send = (frame: string | SharedText) => void;
+
+// Each message is serialized once, and made into a frame once per subscription id,
+// however many subscribers it goes to (clients usually choose the same ids: "1", "2",
+// ...); a WebSocket transport also frames that text once (SharedText.frame).
+const encoded = new WeakMap<BrokerMessage, { data: string; frames: Map<string, SharedText> }>();
+
+/** The `msg` frame of `message` for subscription `id`, shared by every peer that gets it. */
+export function msgFrame(message: BrokerMessage, id: string): SharedText {
+  let cache = encoded.get(message);
+  if (!cache) encoded.set(message, (cache = { data: JSON.stringify(message.data) ?? 'null', frames: new Map() }));
+  let frame = cache.frames.get(id);
+  if (!frame) {
+    frame = { text: `{"type":"msg","id":${JSON.stringify(id)},"offset":${message.offset},"data":${cache.data}}` };
+    cache.frames.set(id, frame);
+  }
+  return frame;
+}
+
+/** The first message of a new epoch that follows the last one without a loss: it says its epoch. */
+function firstOfEpochFrame(message: BrokerMessage, id: string): string {
+  return `{"type":"msg","id":${JSON.stringify(id)},"epoch":${JSON.stringify(message.epoch)},"offset":${message.offset},"data":${JSON.stringify(message.data) ?? 'null'}}`;
+}
+
+/** Sends a message of subscription `id` unless the peer had it, after a gap for any hole before it. */
+export function deliver(send: Send, id: string, cursor: Cursor, message: BrokerMessage): void {
+  if (message.epoch === cursor.epoch) {
+    if (message.offset <= cursor.lastSent) return; // a replay overlap
+    const from = cursor.lastSent + 1;
+    // Brokers announce their losses; a hole they did not is still one: never skip it silently.
+    if (message.offset > from) gap(send, id, cursor, { epoch: message.epoch, from, to: message.offset - 1, count: message.offset - from });
+    cursor.lastSent = message.offset;
+    return send(msgFrame(message, id));
+  }
+  // A new epoch without a loss announced: the broker delivered all of the previous one.
+  if (message.offset > 1) {
+    gap(send, id, cursor, { epoch: message.epoch, from: 1, to: message.offset - 1, count: message.offset - 1 });
+    cursor.lastSent = message.offset;
+    return send(msgFrame(message, id));
+  }
+  cursor.epoch = message.epoch;
+  cursor.lastSent = message.offset;
+  send(firstOfEpochFrame(message, id));
+}
+
+/** The broker lost messages of a live subscription: tells the peer what it will not get. */
+export function lose(send: Send, id: string, cursor: Cursor, loss: Loss): void {
+  if (loss.epoch !== cursor.epoch) return gap(send, id, cursor, loss);
+  // In the epoch the peer is in already: only what it has not had counts.
+  const from = Math.max(loss.from ?? 1, cursor.lastSent + 1);
+  if (loss.to === undefined || loss.to < from) return;
+  gap(send, id, cursor, { epoch: loss.epoch, from, to: loss.to, count: loss.to - from + 1 });
+}
+
+/** Sends a `gap`: after it, the subscription is at the end of the loss in its epoch. */
+export function gap(send: Send, id: string, cursor: Cursor, loss: Loss): void {
+  cursor.epoch = loss.epoch;
+  cursor.lastSent = loss.to ?? 0;
+  const range = loss.from !== undefined && loss.to !== undefined ? { from: loss.from, to: loss.to } : {};
+  send(JSON.stringify({ type: 'gap', id, epoch: loss.epoch, ...range, ...(loss.count === undefined ? {} : { lost: loss.count }) }));
+}

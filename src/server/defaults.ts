@@ -1,0 +1,58 @@
+/**
+ * What every option of `createServer` (and of the default `memoryBroker()`) is when it
+ * is not given: the one table the server and its documentation take their defaults
+ * from. Frozen, all the way down.
+ *
+ * | option | default |
+ * |---|---|
+ * | `host` | `'127.0.0.1'` |
+ * | `refuseWith` | `'close'` |
+ * | `pingInterval` | 30,000 ms |
+ * | `upgradeTimeout` | 10,000 ms |
+ * | `closeTimeout` | 2,000 ms |
+ * | `limits.maxPayload` | 1,048,576 bytes (1 MiB) |
+ * | `limits.maxSubscriptions` | 1,000 per connection |
+ * | `limits.rate` | 2,000 frames per 1,000 ms |
+ * | `limits.maxBufferedBytes` | 4,194,304 bytes (4 MiB) |
+ * | `limits.maxDepth` | 64 levels |
+ * | `limits.maxConnections` | 10,000 |
+ * | `limits.maxConnectionsPerAddress` | 1,000 |
+ * | `memoryBroker` `historySize` | 100 messages per stream |
+ * | `memoryBroker` `historyTtl` | 300,000 ms (five minutes) |
+ *
+ * @example
+ * ```ts
+ * import { SERVER_DEFAULTS, createServer } from 'rxwire/server';
+ *
+ * // Twice the default rate, the rest as it is.
+ * const server = await createServer({
+ *   protocol: smartHome,
+ *   limits: { rate: { messages: 2 * SERVER_DEFAULTS.limits.rate.messages, interval: SERVER_DEFAULTS.limits.rate.interval } },
+ * });
+ * ```
+ */
+export const SERVER_DEFAULTS = deepFreeze({
+  host: '127.0.0.1',
+  refuseWith: 'close',
+  pingInterval: 30_000,
+  upgradeTimeout: 10_000,
+  closeTimeout: 2000,
+  limits: {
+    maxPayload: 1_048_576,
+    maxSubscriptions: 1000,
+    rate: { messages: 2000, interval: 1000 },
+    maxBufferedBytes: 4_194_304,
+    maxDepth: 64,
+    maxConnections: 10_000,
+    maxConnectionsPerAddress: 1000,
+  },
+  memoryBroker: {
+    historySize: 100,
+    historyTtl: 300_000,
+  },
+} as const);
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) if (typeof inner === 'object' && inner !== null) deepFreeze(inner);
+  return Object.freeze(value);
+}
