@@ -1,0 +1,365 @@
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VirtualTimeScheduler } from 'rxjs';
+import { createServerCore, type CoreOptions } from '../../src/server/core/server';
+import type { Peer, PeerTransport, SharedText } from '../../src/server/core/transport';
+import { ForbiddenError, RequestError, ServerClosedError, memoryBroker, type ConnectionEvent, type ServerStats } from '../../src/server';
+import { ValidationError } from '../../src/protocol/errors';
+import { smartHome } from '../support/smartHome';
+
+// The server core driven directly, without a socket: a fake transport records every frame
+// and close, time comes from a VirtualTimeScheduler, and the memory broker settles within
+// one turn of the event loop (it has no timers), which `settled()` waits for.
+
+/** A transport that records what the core told it. */
+class FakeTransport implements PeerTransport {
+  open = true;
+  bufferedAmount = 0;
+  flushes = 0;
+  terminated = false;
+  readonly texts: string[] = [];
+  readonly shared: SharedText[] = [];
+  closedWith: { code: number; reason: string } | undefined;
+  peer!: Peer<unknown>;
+
+  send(text: string): void {
+    this.texts.push(text);
+  }
+  sendShared(shared: SharedText): void {
+    this.shared.push(shared);
+    this.texts.push(shared.text);
+  }
+  flush(): void {
+    this.flushes += 1;
+  }
+  close(code: number, reason: string): void {
+    this.closedWith = { code, reason };
+    this.open = false;
+  }
+  terminate(): void {
+    this.terminated = true;
+    this.open = false;
+  }
+  /** Every frame sent, parsed. */
+  get frames(): any[] {
+    return this.texts.map((text) => JSON.parse(text));
+  }
+  /** The frames after the welcome. */
+  get after(): any[] {
+    return this.frames.slice(1);
+  }
+  /** The peer sends a frame. */
+  sends(frame: unknown): void {
+    this.peer.receive(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+}
+
+/** Lets the broker's and handlers' promises settle: they need no timer, only this turn. */
+const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function setUp(options: Partial<CoreOptions<unknown, { token?: string }>> = {}) {
+  const scheduler = new VirtualTimeScheduler();
+  const broker = memoryBroker();
+  const core = createServerCore<unknown, { token?: string }>({
+    protocol: smartHome,
+    broker,
+    maxSubscriptions: 1000,
+    rate: { messages: 2000, interval: 1000 },
+    maxBufferedBytes: 4_194_304,
+    maxDepth: 64,
+    pingInterval: 30_000,
+    upgradeTimeout: 10_000,
+    scheduler,
+    ...options,
+  });
+  const connect = (principal: unknown = 'alice'): FakeTransport => {
+    const transport = new FakeTransport();
+    transport.peer = core.accept(transport, principal);
+    return transport;
+  };
+  /** Moves virtual time forward by `ms`, running what falls due. */
+  const advance = (ms: number): void => {
+    scheduler.schedule(() => undefined, ms);
+    scheduler.maxFrames = scheduler.frame + ms;
+    scheduler.flush();
+  };
+  return { core, broker, scheduler, connect, advance };
+}
+
+describe('the server core, driven through a fake transport', () => {
+  it('sends the welcome frame as the first frame of an accepted peer and reports it on connections$', () => {
+    const { core, connect } = setUp({ pingInterval: 12_345 });
+    const events: ConnectionEvent<unknown>[] = [];
+    core.connections$.subscribe((e) => events.push(e));
+    const peer = connect('alice');
+    expect(peer.frames).toEqual([{ type: 'welcome', connection: '1', ping: 12_345 }]);
+    expect(events).toEqual([{ type: 'connected', connection: { id: '1', principal: 'alice' } }]);
+    expect(connect('bob').frames).toEqual([{ type: 'welcome', connection: '2', ping: 12_345 }]);
+  });
+
+  it('subscribes, delivers a published message, and after unsub delivers nothing more', async () => {
+    const { core, connect } = setUp();
+    const peer = connect();
+    peer.sends({ type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } });
+    await settled();
+    const [subscribed] = peer.after;
+    expect(subscribed).toEqual({ type: 'subscribed', id: '1', epoch: expect.any(String), offset: 0 });
+
+    const position = await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 182 });
+    expect(position).toEqual({ epoch: subscribed.epoch, offset: 1 });
+    await core.publish('device', { id: 'fridge-1' }, { id: 'fridge-1', temperature: 4 }); // another stream
+    expect(peer.after.slice(1)).toEqual([{ type: 'msg', id: '1', offset: 1, data: { id: 'oven-1', temperature: 182 } }]);
+
+    peer.sends({ type: 'unsub', id: '1' });
+    await settled();
+    await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 190 });
+    expect(peer.after).toHaveLength(2);
+  });
+
+  it('gives every peer subscribed under the same id the same shared frame, so a transport frames it once', async () => {
+    const { core, connect } = setUp();
+    const a = connect();
+    const b = connect();
+    for (const peer of [a, b]) peer.sends({ type: 'sub', id: '7', channel: 'device', params: { id: 'oven-1' } });
+    await settled();
+    await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 182 });
+    expect(a.shared).toHaveLength(1);
+    expect(b.shared[0]).toBe(a.shared[0]);
+  });
+
+  it('replays what a subscriber missed since its position, in order, before anything live', async () => {
+    const { core, connect } = setUp();
+    const first = await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 1 });
+    await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 2 });
+    await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 3 });
+    const peer = connect();
+    peer.sends({ type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' }, since: first });
+    await settled();
+    await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 4 });
+    expect(peer.after).toEqual([
+      { type: 'subscribed', id: '1', epoch: first.epoch, offset: 3 },
+      { type: 'msg', id: '1', offset: 2, data: { id: 'oven-1', temperature: 2 } },
+      { type: 'msg', id: '1', offset: 3, data: { id: 'oven-1', temperature: 3 } },
+      { type: 'msg', id: '1', offset: 4, data: { id: 'oven-1', temperature: 4 } },
+    ]);
+  });
+
+  it('answers a position in an epoch the stream no longer has with a gap of unknown size, then the messages it still holds', async () => {
+    const { core, connect } = setUp();
+    const { epoch } = await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 1 });
+    const peer = connect();
+    peer.sends({ type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' }, since: { epoch: 'gone', offset: 40 } });
+    await settled();
+    expect(peer.after).toEqual([
+      { type: 'subscribed', id: '1', epoch, offset: 1 },
+      { type: 'gap', id: '1', epoch },
+      { type: 'msg', id: '1', offset: 1, data: { id: 'oven-1', temperature: 1 } },
+    ]);
+  });
+
+  it('refuses a since beyond the stream and an unknown channel with error frames, keeping the connection', async () => {
+    const { core, connect } = setUp();
+    const { epoch } = await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 1 });
+    const peer = connect();
+    peer.sends({ type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' }, since: { epoch, offset: 9 } });
+    peer.sends({ type: 'sub', id: '2', channel: 'nope', params: {} });
+    peer.sends({ type: 'sub', id: '3', channel: 'device', params: { id: 'oven-1' }, since: { epoch: 3 } });
+    await settled();
+    expect(peer.after.map((f) => [f.type, f.id, f.code])).toEqual([
+      ['error', '1', 'INVALID_SINCE'],
+      ['error', '2', 'UNKNOWN_CHANNEL'],
+      ['error', '3', 'INVALID_SINCE'],
+    ]);
+    expect(peer.closedWith).toBeUndefined();
+  });
+
+  it('answers a request with the handler reply, a RequestError with its code and data, and any other failure with INTERNAL only', async () => {
+    const { core, connect } = setUp();
+    core.handle('setTarget', (payload: any, { connection }) => {
+      if (payload.target > 300) throw new RequestError('OUT_OF_RANGE', 'too hot', { max: 300 });
+      if (payload.target < 0) throw new Error('the database password is hunter2');
+      return { ok: connection.principal === 'alice', target: payload.target };
+    });
+    const peer = connect('alice');
+    peer.sends({ type: 'req', id: 'a', name: 'setTarget', payload: { id: 'oven-1', target: 180 } });
+    peer.sends({ type: 'req', id: 'b', name: 'setTarget', payload: { id: 'oven-1', target: 400 } });
+    peer.sends({ type: 'req', id: 'c', name: 'setTarget', payload: { id: 'oven-1', target: -1 } });
+    peer.sends({ type: 'req', id: 'd', name: 'setTarget', payload: { id: 'oven-1' } });
+    peer.sends({ type: 'req', id: 'e', name: 'nothing', payload: {} });
+    await settled();
+    const byId = Object.fromEntries(peer.after.map((f) => [f.id, f]));
+    expect(byId.a).toEqual({ type: 'res', id: 'a', data: { ok: true, target: 180 } });
+    expect(byId.b).toEqual({ type: 'res', id: 'b', error: { code: 'OUT_OF_RANGE', message: 'too hot', data: { max: 300 } } });
+    expect(byId.c).toEqual({ type: 'res', id: 'c', error: { code: 'INTERNAL', message: 'the request failed' } });
+    expect(byId.d.error.code).toBe('INVALID_PAYLOAD');
+    expect(byId.e.error.code).toBe('NOT_FOUND');
+    expect(peer.texts.join('')).not.toContain('hunter2');
+  });
+
+  it('closes a peer past its rate with 1008, refills with time, and counts native pings against it', () => {
+    const { core, connect, advance } = setUp({ rate: { messages: 3, interval: 1000 } });
+    const events: ConnectionEvent<unknown>[] = [];
+    core.connections$.subscribe((e) => events.push(e));
+    const steady = connect();
+    for (let i = 0; i < 3; i++) steady.sends({ type: 'ping' });
+    advance(1000); // three tokens back
+    for (let i = 0; i < 3; i++) steady.sends({ type: 'ping' });
+    expect(steady.after).toEqual(Array.from({ length: 6 }, () => ({ type: 'pong' })));
+    expect(steady.closedWith).toBeUndefined();
+
+    const flooder = connect();
+    flooder.peer.pinged();
+    flooder.sends({ type: 'ping' });
+    flooder.sends({ type: 'ping' });
+    expect(flooder.closedWith).toBeUndefined();
+    flooder.sends({ type: 'ping' });
+    expect(flooder.closedWith).toEqual({ code: 1008, reason: 'rate limit exceeded' });
+    expect(flooder.after).toEqual([{ type: 'pong' }, { type: 'pong' }]);
+    // The transport reports the close as 1006 (it cut the peer off): the event says 1008.
+    flooder.peer.closed(1006, '');
+    expect(events.at(-1)).toEqual({ type: 'disconnected', connection: { id: '2', principal: 'alice' }, code: 1008, reason: 'rate limit exceeded' });
+  });
+
+  it.each([
+    ['invalid JSON', 1007, '{"type":'],
+    ['a frame that is not an object', 1002, '[1,2]'],
+    ['an unknown frame type', 1002, '{"type":"hello"}'],
+    ['a sub without a string id', 1002, '{"type":"sub","id":1,"channel":"device"}'],
+    ['a frame nested too deeply', 1007, `{"type":"ping","x":${'['.repeat(70)}${']'.repeat(70)}}`],
+  ])('closes a peer that sends %s with %i and ignores what it sends after', (_what, code, text) => {
+    const { connect } = setUp();
+    const peer = connect();
+    peer.sends(text);
+    expect(peer.closedWith?.code).toBe(code);
+    expect(peer.closedWith?.reason.length).toBeGreaterThan(0);
+    peer.sends({ type: 'ping' });
+    expect(peer.after).toEqual([]);
+  });
+
+  it('closes a peer that sends a binary frame with 1003', () => {
+    const { connect } = setUp();
+    const peer = connect();
+    peer.peer.receive(new TextEncoder().encode('{"type":"ping"}'), true);
+    expect(peer.closedWith?.code).toBe(1003);
+  });
+
+  it('reads a text frame given as bytes', () => {
+    const { connect } = setUp();
+    const peer = connect();
+    peer.peer.receive(new TextEncoder().encode('{"type":"ping"}'));
+    expect(peer.after).toEqual([{ type: 'pong' }]);
+  });
+
+  it('answers a too-deep request with TOO_DEEP and keeps the connection', async () => {
+    const { connect } = setUp({ maxDepth: 4 });
+    const peer = connect();
+    peer.sends({ type: 'req', id: 'r', name: 'setTarget', payload: { a: { b: { c: {} } } } });
+    await settled();
+    expect(peer.after).toEqual([{ type: 'res', id: 'r', error: { code: 'TOO_DEEP', message: 'the frame is nested deeper than 4 levels' } }]);
+    expect(peer.closedWith).toBeUndefined();
+  });
+
+  it('writes out what the transport holds before judging a slow reader, then closes it with 1013 and drops it', () => {
+    const { core, connect } = setUp({ maxBufferedBytes: 100 });
+    const peer = connect();
+    peer.bufferedAmount = 101;
+    core.emit('alert', { device: 'fridge-1', message: 'door open' });
+    expect(peer.flushes).toBe(1);
+    expect(peer.closedWith).toEqual({ code: 1013, reason: 'too slow: too much data waiting to be read' });
+    expect(peer.terminated).toBe(true);
+    expect(peer.after).toEqual([]);
+  });
+
+  it('admits by authenticate: a principal, 4401 for undefined, 4403 for ForbiddenError, 1013 for a failure or no answer within upgradeTimeout', async () => {
+    const answers: Record<string, () => unknown> = {
+      alice: () => ({ name: 'alice' }),
+      nobody: () => undefined,
+      banned: () => {
+        throw new ForbiddenError('banned');
+      },
+      broken: () => Promise.reject(new Error('database down')),
+      stuck: () => new Promise(() => undefined),
+    };
+    const { core, advance } = setUp({ authenticate: ({ token }) => answers[token!]!() as never, upgradeTimeout: 5000 });
+    expect(await core.admit({ token: 'alice' })).toEqual({ principal: { name: 'alice' } });
+    expect(await core.admit({ token: 'nobody' })).toEqual({ refuse: 4401 });
+    expect(await core.admit({ token: 'banned' })).toEqual({ refuse: 4403 });
+    expect(await core.admit({ token: 'broken' })).toEqual({ refuse: 1013 });
+    let stuck: unknown;
+    void core.admit({ token: 'stuck' }).then((a) => (stuck = a));
+    advance(4999);
+    await settled();
+    expect(stuck).toBeUndefined();
+    advance(1);
+    await settled();
+    expect(stuck).toEqual({ refuse: 1013 });
+  });
+
+  it('admits everyone as undefined without authenticate', async () => {
+    const { core } = setUp();
+    expect(await core.admit({ token: undefined })).toEqual({ principal: undefined });
+  });
+
+  it('publishes stats at once, then at most once per second of scheduler time while they change', async () => {
+    const { core, connect, advance } = setUp();
+    const stats: ServerStats[] = [];
+    core.stats$.subscribe((s) => stats.push(s));
+    expect(stats).toEqual([{ connections: 0, subscriptions: 0, messagesIn: 0, messagesOut: 0, published: 0, refused: 0, closedForLimits: 0 }]);
+    const peer = connect();
+    peer.sends({ type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } });
+    await settled();
+    core.refused('capacity');
+    expect(stats).toHaveLength(1);
+    advance(1000);
+    expect(stats).toEqual([
+      stats[0],
+      // out: the welcome and the subscribed frame
+      { connections: 1, subscriptions: 1, messagesIn: 1, messagesOut: 2, published: 0, refused: 1, closedForLimits: 0 },
+    ]);
+    expect(core.metrics()).toContain('rxwire_refused_total{reason="capacity"} 1');
+  });
+
+  it('rejects publish and throws from emit with ServerClosedError after close, validates what it sends, and completes its streams', async () => {
+    const { core } = setUp();
+    await expect(core.publish('device', { id: 1 } as never, { id: 'x', temperature: 1 })).rejects.toBeInstanceOf(ValidationError);
+    expect(() => core.emit('alert', { device: 'fridge-1' })).toThrow(ValidationError);
+    let complete = false;
+    core.connections$.subscribe({ complete: () => (complete = true) });
+    let drained = false;
+    await core.close(async () => {
+      drained = true;
+    });
+    expect(drained).toBe(true);
+    expect(complete).toBe(true);
+    expect(core.closed).toBe(true);
+    await expect(core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 1 })).rejects.toBeInstanceOf(ServerClosedError);
+    expect(() => core.emit('alert', { device: 'fridge-1', message: 'door open' })).toThrow(ServerClosedError);
+  });
+
+  it('ends a closed peer\'s subscriptions: the subscription gauge goes back to 0', async () => {
+    const { core, connect } = setUp();
+    const peer = connect();
+    peer.sends({ type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } });
+    await settled();
+    expect(core.metrics()).toContain('rxwire_subscriptions 1');
+    peer.peer.closed(1000, 'bye');
+    expect(core.metrics()).toContain('rxwire_subscriptions 0');
+    expect(core.metrics()).toContain('rxwire_connections 0');
+    expect(core.metrics()).toContain('rxwire_closed_total{code="1000"} 1');
+  });
+});
+
+describe('the server core stays transport-free', () => {
+  it('imports neither ws nor node:http nor node:net, in any of its files', () => {
+    const dir = fileURLToPath(new URL('../../src/server/core', import.meta.url));
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(5);
+    for (const file of files) {
+      const source = readFileSync(join(dir, file), 'utf8');
+      const imports = [...source.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]);
+      expect(imports.filter((m) => /^(ws|node:http|node:net|http|net|node:stream|stream)$/.test(m!)), file).toEqual([]);
+    }
+  });
+});
