@@ -1,3 +1,5 @@
+import type { ServerLimits } from './types';
+
 /**
  * What every option of `createServer` (and of the default `memoryBroker()`) is when it
  * is not given: the one table the server and its documentation take their defaults
@@ -32,22 +34,43 @@
  * ```
  */
 export const SERVER_DEFAULTS = deepFreeze({
+  /** `host`: the address listened on. */
   host: '127.0.0.1',
+  /** `refuseWith`: refused peers are accepted and closed with 4401 / 4403. */
   refuseWith: 'close',
+  /** `pingInterval`, in milliseconds. */
   pingInterval: 30_000,
+  /** `upgradeTimeout`, in milliseconds. */
   upgradeTimeout: 10_000,
+  /** `closeTimeout`, in milliseconds. */
   closeTimeout: 2000,
+  /** `limits`: those of {@link ServerLimits}. */
   limits: {
+    /** `limits.maxPayload`, in bytes (1 MiB). */
     maxPayload: 1_048_576,
+    /** `limits.maxSubscriptions`, per connection. */
     maxSubscriptions: 1000,
-    rate: { messages: 2000, interval: 1000 },
+    /** `limits.rate`. */
+    rate: {
+      /** Frames allowed per interval. */
+      messages: 2000,
+      /** The interval in milliseconds. */
+      interval: 1000,
+    },
+    /** `limits.maxBufferedBytes`, in bytes (4 MiB). */
     maxBufferedBytes: 4_194_304,
+    /** `limits.maxDepth`, in levels, the envelope counting as one. */
     maxDepth: 64,
+    /** `limits.maxConnections`. */
     maxConnections: 10_000,
+    /** `limits.maxConnectionsPerAddress`. */
     maxConnectionsPerAddress: 1000,
   },
+  /** The options of `memoryBroker()`, the default broker. */
   memoryBroker: {
+    /** `historySize`: messages kept per stream. */
     historySize: 100,
+    /** `historyTtl`, in milliseconds (five minutes). */
     historyTtl: 300_000,
   },
 } as const);

@@ -75,7 +75,7 @@ export interface ServerLimits {
   maxConnectionsPerAddress?: number;
 }
 
-/** Options of {@link createServer}. */
+/** Options of {@link createServer}. Every default is also in {@link SERVER_DEFAULTS}. */
 export interface ServerOptions<P extends Protocol = EmptyProtocol, A = unknown> {
   /** The protocol made by `defineProtocol`, shared with the clients. */
   protocol: P;

@@ -19,7 +19,7 @@ import { SocketCount, TOKEN_PROTOCOL, pathOf, refuseHttp, tokenOf } from './upgr
  * per-subscription authorization, limits, liveness pings, and history for recovery.
  * Resolves once it listens. Every default is in {@link SERVER_DEFAULTS}.
  *
- * @throws {@link InvalidOptionsError} (the promise rejects with it) for options no server
+ * @throws {@link rxwire!InvalidOptionsError} (the promise rejects with it) for options no server
  * can run with: no `protocol`, a `port` out of range, a limit or a period that is not a
  * number, negative, or 0 where 0 makes no sense (`pingInterval`, `limits.rate.interval`).
  *
