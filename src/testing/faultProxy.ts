@@ -50,6 +50,56 @@ interface Pipe {
   server: Socket;
 }
 
+/** The faults switched on now, shared by every connection. */
+interface Faults {
+  holes: boolean;
+  delay: { ms: number; jitter: number };
+  rate: number;
+  cutNext: boolean;
+  refusing: boolean;
+}
+
+/** Forwards one direction of a connection, through the faults switched on when each chunk arrives. */
+function forward(from: Socket, to: Socket, fromServer: boolean, faults: Faults): void {
+  let queue = Promise.resolve();
+  const pace = pacer(faults);
+  from.on('data', (chunk: Buffer) => {
+    if (faults.holes) return;
+    if (fromServer && faults.cutNext && chunk.length > 1) {
+      faults.cutNext = false;
+      to.write(chunk.subarray(0, Math.max(1, Math.floor(chunk.length / 2))), () => {
+        to.destroy();
+        from.destroy();
+      });
+      return;
+    }
+    const wait = faults.delay.ms + (faults.delay.jitter ? Math.random() * faults.delay.jitter : 0);
+    queue = queue.then(async () => {
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (faults.rate > 0) await pace(chunk.length);
+      if (!to.destroyed && !faults.holes) to.write(chunk);
+    });
+  });
+}
+
+/** Waits, per one-second window, until `bytes` more fit in the bandwidth limit. */
+function pacer(faults: Faults): (bytes: number) => Promise<void> {
+  let sentThisSecond = 0;
+  let windowStart = Date.now();
+  return async (bytes) => {
+    const now = Date.now();
+    if (now - windowStart >= 1000) {
+      windowStart = now;
+      sentThisSecond = 0;
+    }
+    sentThisSecond += bytes;
+    if (sentThisSecond > faults.rate) {
+      const pause = (sentThisSecond / faults.rate) * 1000 - (now - windowStart);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  };
+}
+
 /**
  * A fault-injecting TCP proxy on 127.0.0.1 for testing real-time apps against a bad
  * network: drop connections, black-hole them (half-open), add latency and jitter,
@@ -68,48 +118,10 @@ export async function createFaultProxy(options: FaultProxyOptions): Promise<Faul
   const net = await import('node:net');
   const { target, port = 0 } = options;
   const pipes = new Set<Pipe>();
-  let holes = false;
-  let delay = { ms: 0, jitter: 0 };
-  let rate = 0;
-  let cutNext = false;
-  let refusing = false;
-
-  const forward = (from: Socket, to: Socket, fromServer: boolean): void => {
-    let queue = Promise.resolve();
-    let sentThisSecond = 0;
-    let windowStart = Date.now();
-    from.on('data', (chunk: Buffer) => {
-      if (holes) return;
-      if (fromServer && cutNext && chunk.length > 1) {
-        cutNext = false;
-        to.write(chunk.subarray(0, Math.max(1, Math.floor(chunk.length / 2))), () => {
-          to.destroy();
-          from.destroy();
-        });
-        return;
-      }
-      const wait = delay.ms + (delay.jitter ? Math.random() * delay.jitter : 0);
-      queue = queue.then(async () => {
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        if (rate > 0) {
-          const now = Date.now();
-          if (now - windowStart >= 1000) {
-            windowStart = now;
-            sentThisSecond = 0;
-          }
-          sentThisSecond += chunk.length;
-          if (sentThisSecond > rate) {
-            const pause = (sentThisSecond / rate) * 1000 - (now - windowStart);
-            await new Promise((resolve) => setTimeout(resolve, pause));
-          }
-        }
-        if (!to.destroyed && !holes) to.write(chunk);
-      });
-    });
-  };
+  const faults: Faults = { holes: false, delay: { ms: 0, jitter: 0 }, rate: 0, cutNext: false, refusing: false };
 
   const server: Server = net.createServer((client) => {
-    if (refusing) return client.destroy();
+    if (faults.refusing) return client.destroy();
     const upstream = net.connect({ host: target.host ?? '127.0.0.1', port: target.port });
     const pipe = { client, server: upstream };
     pipes.add(pipe);
@@ -120,8 +132,8 @@ export async function createFaultProxy(options: FaultProxyOptions): Promise<Faul
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    forward(client, upstream, false);
-    forward(upstream, client, true);
+    forward(client, upstream, false, faults);
+    forward(upstream, client, true, faults);
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const listening = (server.address() as { port: number }).port;
@@ -141,22 +153,22 @@ export async function createFaultProxy(options: FaultProxyOptions): Promise<Faul
     },
     drop: dropAll,
     blackhole(on) {
-      holes = on;
+      faults.holes = on;
     },
     latency(ms, jitter = 0) {
-      delay = { ms, jitter };
+      faults.delay = { ms, jitter };
     },
     throttle(bytesPerSecond) {
-      rate = bytesPerSecond;
+      faults.rate = bytesPerSecond;
     },
     cutMidFrame() {
-      cutNext = true;
+      faults.cutNext = true;
     },
     refuse(on) {
-      refusing = on;
+      faults.refusing = on;
     },
     async close() {
-      refusing = true;
+      faults.refusing = true;
       dropAll();
       await new Promise((resolve) => server.close(resolve));
     },

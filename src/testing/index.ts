@@ -11,7 +11,10 @@
  * @packageDocumentation
  * @module rxwire/testing
  */
-export { createFakeWebSocket, closeWith } from './fakeWebSocket';
-export type { FakeClose, FakeSocket, FakeWebSocketKit, FakeWebSocketOptions, SocketLog } from './fakeWebSocket';
+export { createFakeWebSocket } from './fakeWebSocket';
+export type { FakeWebSocketKit, FakeWebSocketOptions } from './fakeWebSocket';
+export { closeWith } from './fakeClose';
+export type { FakeClose } from './fakeClose';
+export type { FakeSocket, SocketLog } from './fakeSocket';
 export { createFaultProxy } from './faultProxy';
 export type { FaultProxy, FaultProxyOptions } from './faultProxy';
