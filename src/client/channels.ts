@@ -67,7 +67,15 @@ export class ChannelRegistry {
   private add(key: string, entry: ChannelEntry): void {
     this.entries.set(key, entry);
     this.hold ??= this.io.inbound$.subscribe({ error: (e: unknown) => this.failAll(e), complete: () => this.completeAll() });
-    if (this.io.isOpen()) this.subscribeOnWire(entry);
+    if (!this.io.isOpen()) return;
+    try {
+      this.subscribeOnWire(entry);
+    } catch (error) {
+      // An adapter that cannot make the frame: this subscriber errors, nothing stays behind.
+      this.forget(entry);
+      this.remove(key, entry);
+      throw error;
+    }
   }
 
   private remove(key: string, entry: ChannelEntry): void {

@@ -74,3 +74,26 @@ describe('WireAdapter.hello', () => {
     });
   });
 });
+
+describe('a WireAdapter that throws', () => {
+  it('errors the one channel whose frame it cannot make, leaves no channel behind, and the others go on', () => {
+    testScheduler().run(({ expectObservable, flush }) => {
+      const kit = createFakeWebSocket();
+      kit.script('-o--a', { a: { type: 'deviceUpdate', deviceId: 'oven', payload: { state: 'heating' } } });
+      const adapter: WireAdapter = {
+        ...deviceFeed(),
+        subscribe: (wire) => {
+          if ((wire.params as { id: string }).id === 'broken') throw new Error('no frame for this one');
+          return deviceFeed().subscribe(wire);
+        },
+      };
+      const client = createClient({ url: 'ws://feed', WebSocketCtor: kit.WebSocketCtor, protocol: feed, adapter });
+      expectObservable(client.channel('device', { id: 'oven' }).pipe(take(1))).toBe('----(a|)', { a: { state: 'heating' } });
+      expectObservable(client.channel('device', { id: 'broken' }), '--^').toBe('--#', undefined, new Error('no frame for this one'));
+      let channels = -1;
+      asyncScheduler.schedule(() => client.stats$.subscribe((s) => (channels = s.channels)).unsubscribe(), 3);
+      flush();
+      expect(channels).toBe(1);
+    });
+  });
+});
