@@ -81,6 +81,6 @@ export type { StreamPosition } from './protocol/position';
 export { formatErrors } from './protocol/validate';
 export type { GapNotice } from './client/types';
 export { retryWithBackoff, exponentialBackoff, linearBackoff, RETRY_DEFAULTS } from './operators/retryWithBackoff';
-export type { BackoffStrategy, ExponentialBackoffOptions, LinearBackoffOptions, RetryWithBackoffConfig } from './operators/retryWithBackoff';
+export type { BackoffStrategy, ExponentialBackoffOptions, Jitter, LinearBackoffOptions, RetryWithBackoffConfig } from './operators/retryWithBackoff';
 export { createCircuitBreaker } from './operators/circuitBreaker';
 export type { CircuitBreaker, CircuitBreakerConfig, CircuitState } from './operators/circuitBreaker';

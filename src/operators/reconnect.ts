@@ -14,7 +14,7 @@ import {
 } from 'rxjs';
 import { CloseCode, DEFAULT_FATAL_CLOSE_CODES, closeCodeOf, isRetryableClose } from '../protocol/closeCodes';
 import { browserOnline$ } from '../internal/online';
-import { exponentialBackoff } from './retryWithBackoff';
+import { exponentialBackoff, type Jitter } from './retryWithBackoff';
 
 /** What {@link ReconnectConfig.onRetry} and {@link ReconnectConfig.shouldRetry} are told about a retry. */
 export interface RetryInfo {
@@ -51,12 +51,12 @@ export interface ReconnectConfig {
    */
   multiplier?: number;
   /**
-   * `'full'` waits a random time between 0 and the exponential bound ("full jitter"),
-   * so that many clients dropped at once do not come back at once; `'none'` waits
-   * exactly the bound.
+   * How each delay is drawn from the exponential bound, so that many clients dropped
+   * at once do not come back at once: `'full'`, `'equal'`, `'decorrelated'` or `'none'`
+   * (see {@link Jitter} for what each trades).
    * @defaultValue 'full'
    */
-  jitter?: 'full' | 'none';
+  jitter?: Jitter;
   /**
    * The random source for jitter, returning a number in [0, 1). Inject a seeded one in tests.
    * @defaultValue Math.random
@@ -123,8 +123,10 @@ export const RECONNECT_DEFAULTS = Object.freeze({
 });
 
 /**
- * The delay bound of retry number `attempt` (1-based): `initialDelay * multiplier^(attempt-1)`,
- * capped at `maxDelay`. With full jitter the actual delay is `random() * bound`.
+ * The delay of retry number `attempt` (1-based). Its bound is `initialDelay * multiplier^(attempt-1)`,
+ * capped at `maxDelay`; with full jitter the delay is `random() * bound`, with equal
+ * jitter `bound / 2 + random() * bound / 2`. Decorrelated jitter draws each delay from
+ * the one before, so this draws the whole sequence from retry 1 with `random`.
  *
  * @example
  * ```ts
@@ -143,7 +145,11 @@ export function backoffDelay(
     random = Math.random,
   }: ReconnectConfig = {},
 ): number {
-  return exponentialBackoff({ initialDelay, maxDelay, multiplier, jitter, random })(attempt);
+  const delayOf = exponentialBackoff({ initialDelay, maxDelay, multiplier, jitter, random });
+  if (jitter !== 'decorrelated') return delayOf(attempt);
+  let delay = 0;
+  for (let i = 1; i <= attempt; i++) delay = delayOf(i);
+  return delay;
 }
 
 /**
@@ -186,6 +192,14 @@ export function reconnect<T>(config: ReconnectConfig = {}): MonoTypeOperatorFunc
     defer(() => {
       let attempt = 0;
       let unauthorizedRetried = false;
+      // One strategy per subscription: decorrelated jitter remembers the last delay.
+      const delayOf = exponentialBackoff({
+        initialDelay: config.initialDelay ?? RECONNECT_DEFAULTS.initialDelay,
+        maxDelay: config.maxDelay ?? RECONNECT_DEFAULTS.maxDelay,
+        multiplier: config.multiplier ?? RECONNECT_DEFAULTS.multiplier,
+        jitter: config.jitter ?? RECONNECT_DEFAULTS.jitter,
+        random: config.random ?? Math.random,
+      });
 
       const tracked = defer(() => {
         let stable: Subscription | undefined;
@@ -214,7 +228,7 @@ export function reconnect<T>(config: ReconnectConfig = {}): MonoTypeOperatorFunc
             attempt += 1;
             if (attempt > maxAttempts) return throwError(() => error);
             if (unauthorized) unauthorizedRetried = true;
-            const delay = unauthorized ? 0 : backoffDelay(attempt, config);
+            const delay = unauthorized ? 0 : delayOf(attempt);
             const info: RetryInfo = { attempt, delay, error, code, refreshCredentials: unauthorized };
             if (!shouldRetry(info)) return throwError(() => error);
             onRetry?.(info);

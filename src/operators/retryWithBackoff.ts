@@ -19,6 +19,21 @@ export const RETRY_DEFAULTS = Object.freeze({
   maxAttempts: 3,
 });
 
+/**
+ * How a backoff spreads retries around its exponential bound
+ * `min(maxDelay, initialDelay × multiplier^(attempt−1))`:
+ * - `'full'`: a random delay between 0 and the bound. The widest spread (clients dropped
+ *   together come back spread over the whole window) and the shortest mean wait, but a
+ *   retry may come almost at once.
+ * - `'equal'`: half the bound plus a random part of the other half. Never sooner than
+ *   half the bound: gentler on a server that is down, slower to recover.
+ * - `'decorrelated'`: a random delay between `initialDelay` and three times the previous
+ *   delay, capped at `maxDelay` (no `multiplier`). Each client's delays wander apart
+ *   from the others', and grow more slowly than a doubling bound.
+ * - `'none'`: exactly the bound; for tests, or a single client.
+ */
+export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
+
 /** How long to wait before retry number `attempt` (1-based), in milliseconds. */
 export type BackoffStrategy = (attempt: number) => number;
 
@@ -40,10 +55,10 @@ export interface ExponentialBackoffOptions {
    */
   maxDelay?: number;
   /**
-   * `'full'`: a random delay between 0 and the bound; `'none'`: the bound.
+   * How the delay is drawn from the exponential bound; see {@link Jitter}.
    * @defaultValue 'full'
    */
-  jitter?: 'full' | 'none';
+  jitter?: Jitter;
   /**
    * The random source for jitter, in [0, 1).
    * @defaultValue Math.random
@@ -70,9 +85,18 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Bac
     jitter = RETRY_DEFAULTS.jitter,
     random = Math.random,
   } = options;
+  // Decorrelated jitter draws from the previous delay: the sequence restarts at attempt 1.
+  let previous = initialDelay;
   return (attempt) => {
+    if (jitter === 'decorrelated') {
+      if (attempt <= 1) previous = initialDelay;
+      previous = Math.min(maxDelay, Math.floor(initialDelay + random() * (previous * 3 - initialDelay)));
+      return previous;
+    }
     const bound = Math.min(maxDelay, initialDelay * Math.pow(multiplier, attempt - 1));
-    return jitter === 'full' ? Math.floor(random() * bound) : bound;
+    if (jitter === 'full') return Math.floor(random() * bound);
+    if (jitter === 'equal') return Math.floor(bound / 2 + random() * (bound / 2));
+    return bound;
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NEVER, take } from 'rxjs';
+import { NEVER, defer, take } from 'rxjs';
 import { reconnect, backoffDelay, RetryInfo } from '../../src/operators/reconnect';
 import { ConnectionClosedError, HeartbeatTimeoutError } from '../../src/protocol/errors';
 import { sequence, testScheduler } from '../support/marbles';
@@ -27,6 +27,23 @@ describe('reconnect', () => {
       expectSubscriptions(source.subscriptions).toBe(['^!', '11ms ^!', '192ms ^!', '343ms ^!', '641ms ^!']);
     });
     expect(delays).toEqual([10, 180, 150, 297]);
+  });
+
+  it('with decorrelated jitter, draws each delay from the last one (seeded), and resubscribes after each', () => {
+    const delays: number[] = [];
+    testScheduler().run(({ cold, expectObservable }) => {
+      // Three drops, then a connection that stays up.
+      let subscriptions = 0;
+      const flaky = defer(() => (++subscriptions <= 3 ? cold<string>('-#', undefined, lost) : cold<string>('a')));
+      const result = flaky.pipe(
+        reconnect({ initialDelay: 10, maxDelay: 1000, jitter: 'decorrelated', random: sequence(0.5, 0.5, 0.5), online$: NEVER, onRetry: ({ delay }) => delays.push(delay) }),
+        take(1),
+      );
+      // errors at 1, 22, 58; retries after 20, 35, 57: the fourth subscription at 115 emits at once
+      expectObservable(result).toBe('115ms (a|)');
+    });
+    // 10 + 0.5 × (30 − 10) = 20; 10 + 0.5 × (60 − 10) = 35; 10 + 0.5 × (105 − 10) = 57
+    expect(delays).toEqual([20, 35, 57]);
   });
 
   it('reports each retry with its attempt number and delay, and gives up after maxAttempts', () => {

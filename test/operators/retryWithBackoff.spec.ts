@@ -11,6 +11,18 @@ describe('backoff strategies', () => {
     expect([1, 2, 3].map(full)).toEqual([50, 50, 360]);
   });
 
+  it('equal jitter: never sooner than half the bound, at most the bound', () => {
+    const equal = exponentialBackoff({ initialDelay: 100, multiplier: 2, maxDelay: 500, jitter: 'equal', random: sequence(0, 0.5, 0.999, 0) });
+    expect([1, 2, 3, 4].map(equal)).toEqual([50, 150, 399, 250]);
+  });
+
+  it('decorrelated jitter: each delay between initialDelay and three times the last, capped, restarting at attempt 1', () => {
+    const decorrelated = exponentialBackoff({ initialDelay: 100, maxDelay: 1000, jitter: 'decorrelated', random: sequence(0.5, 0.5, 0.5, 0.99, 0) });
+    // 100 + 0.5 × (300 − 100) = 200; 100 + 0.5 × (600 − 100) = 350; 100 + 0.5 × (1050 − 100) = 575;
+    // 100 + 0.99 × (1725 − 100) → capped at 1000; attempt 1 again starts from initialDelay: 100 + 0 = 100.
+    expect([1, 2, 3, 4, 1].map(decorrelated)).toEqual([200, 350, 575, 1000, 100]);
+  });
+
   it('linear: a fixed step, capped', () => {
     expect([1, 2, 3, 4].map(linearBackoff({ delay: 10, increment: 5, maxDelay: 22 }))).toEqual([10, 15, 20, 22]);
   });
