@@ -8,13 +8,16 @@
 import WebSocket from 'ws';
 import * as t from 'io-ts';
 import { createClient, defineProtocol } from '../src/index';
+import { args, asIs, heap, report } from './clientProcess';
 
-const [portArg, mode, channelsArg, countArg, hotArg, readingsArg] = process.argv.slice(2);
-const hot = hotArg && hotArg !== '0' ? Number(hotArg) : undefined;
-const readings = readingsArg ? Number(readingsArg) : 0;
-const port = Number(portArg);
-const channels = Number(channelsArg);
-const count = Number(countArg);
+const { port, mode, channels, count, hot, readings } = args({
+  port: Number,
+  mode: asIs,
+  channels: Number,
+  count: Number,
+  hot: (arg) => (arg && arg !== '0' ? Number(arg) : undefined),
+  readings: (arg) => (arg ? Number(arg) : 0),
+});
 const warmup = Math.min(50_000, count);
 const url = `ws://127.0.0.1:${port}`;
 
@@ -24,18 +27,6 @@ const protocol = defineProtocol({
   channels: { device: { params: t.type({ id: t.string }), message: DeviceUpdate }, samples: { params: t.type({ id: t.string }), message: Samples } },
 });
 const channelName = readings > 0 ? 'samples' : 'device';
-
-const gc = (globalThis as { gc?: () => void }).gc;
-function heap(): number {
-  gc?.();
-  gc?.();
-  return process.memoryUsage().heapUsed;
-}
-
-function report(result: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exit(0);
-}
 
 /** Runs the warm-up batch, then the measured one; `onBatch` is told when each ends. */
 function batches(start: (n: number) => void, received: () => number, done: (ms: number) => void): () => void {

@@ -12,39 +12,20 @@
  */
 import WebSocket from 'ws';
 import { createClient } from '../src/index';
+import { FanoutDeliveries, args, exitWithStdin, say } from './clientProcess';
 import { fanoutProtocol, wallClock } from './fanoutProtocol';
 
-const [urlsArg, firstArg, clientsArg, countArg, warmArg, idleArg] = process.argv.slice(2);
-const urls = urlsArg!.split(',');
-const first = Number(firstArg);
-const clients = Number(clientsArg);
-const count = Number(countArg);
-const warmups = Number(warmArg);
-const idle = Number(idleArg);
+const { urls, first, clients, count, warmups, idle } = args({ urls: (arg) => arg!.split(','), first: Number, clients: Number, count: Number, warmups: Number, idle: Number });
 
-const say = (value: unknown, then?: () => void): void => void process.stdout.write(`${JSON.stringify(value)}\n`, then);
-
-const expected = clients * count;
-const latencies = new Float64Array(expected);
-const perClient = new Uint32Array(clients);
-const warm = new Uint32Array(clients);
-let warmedClients = 0;
-let deliveries = 0;
-let unexpected = 0;
+const latencies = new Float64Array(clients * count);
 let gaps = 0;
 let errors = 0;
-let last = 0;
-let finished = false;
-let lastArrival = 0;
-
-function finish(reason: string): void {
-  if (finished) return;
-  finished = true;
+const tally = new FanoutDeliveries(clients, count, warmups, idle, (reason) => {
+  const { deliveries, expected, short, unexpected, last } = tally;
   // Rounded to 0.01 ms: plenty for percentiles, and a third of the JSON.
   const lat = Array.from(latencies.subarray(0, deliveries), (x) => Math.round(x * 100) / 100);
-  const short = perClient.reduce((n, got) => n + (got < count ? 1 : 0), 0);
   say({ result: { reason, clients, deliveries, expected, short, unexpected, gaps, errors, last, lat } }, () => process.exit(0));
-}
+});
 
 for (let i = 0; i < clients; i++) {
   const client = createClient({ url: urls[(first + i) % urls.length]!, WebSocketCtor: WebSocket as never, protocol: fanoutProtocol, heartbeat: false });
@@ -53,28 +34,12 @@ for (let i = 0; i < clients; i++) {
   client.channel('feed', {}).subscribe({
     next: (message) => {
       const at = wallClock();
-      if (message.n < 0) {
-        warm[i] = warm[i]! + 1;
-        if (warm[i] === warmups && ++warmedClients === clients) say({ ready: true });
-        return;
-      }
-      if (warmedClients < clients || perClient[i]! >= count) {
-        unexpected += 1; // a measured message before the start, or one too many
-        return;
-      }
-      perClient[i] = perClient[i]! + 1;
-      latencies[deliveries++] = at - message.t;
-      last = at;
-      lastArrival = performance.now();
-      if (deliveries === expected) finish('complete');
+      if (message.n < 0) tally.warmUp(i);
+      // A measured message before the start, or one too many, counts as unexpected.
+      else tally.measured(i, at, (delivery) => (latencies[delivery] = at - message.t));
     },
     error: () => (errors += 1),
   });
 }
 
-// Bounded: report what arrived once nothing has for `idle` ms after the first measured message.
-setInterval(() => {
-  if (deliveries > 0 && performance.now() - lastArrival > idle) finish('idle');
-}, 100).unref();
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
+exitWithStdin();

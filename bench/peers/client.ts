@@ -15,6 +15,7 @@ import { webSocket } from 'rxjs/webSocket';
 import ReconnectingWebSocketModule from 'reconnecting-websocket';
 import { io } from 'socket.io-client';
 import { createClient } from '../../src/index';
+import { args, asIs, heap, report } from '../clientProcess';
 import { peersProtocol } from './protocol';
 
 // reconnecting-websocket is CommonJS with `exports.default`; under Node's ESM loader the
@@ -22,26 +23,13 @@ import { peersProtocol } from './protocol';
 const ReconnectingWebSocket = ((ReconnectingWebSocketModule as unknown as { default?: unknown }).default ??
   ReconnectingWebSocketModule) as typeof ReconnectingWebSocketModule;
 
-const [mode = '', portArg] = process.argv.slice(2);
-const port = Number(portArg);
+const { mode, port } = args({ mode: (arg) => arg ?? '', port: Number });
 const url = `ws://127.0.0.1:${port}`;
 
 setTimeout(() => {
   process.stderr.write(`peer bench client timed out (${process.argv.slice(2).join(' ')})\n`);
   process.exit(2);
 }, 150_000).unref();
-
-const gc = (globalThis as { gc?: () => void }).gc;
-function heap(): number {
-  gc?.();
-  gc?.();
-  return process.memoryUsage().heapUsed;
-}
-
-function report(result: Record<string, unknown>): never {
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exit(0);
-}
 
 /** Resolves when `done()` holds, polling; rejects after `ms`. */
 function until(done: () => boolean, ms = 60_000): Promise<void> {
@@ -75,111 +63,130 @@ interface Msg {
   id?: string;
 }
 
-async function throughput(): Promise<void> {
-  const [, , channelsArg, countArg, warmupArg] = process.argv.slice(2);
-  const channels = Number(channelsArg);
-  const count = Number(countArg);
-  const warmup = Number(warmupArg);
+/** What a throughput run is asked for. */
+interface Run {
+  channels: number;
+  count: number;
+  warmup: number;
+}
+
+/** The heap per open channel: its growth from one confirmed channel (`one`) to all of them. */
+const perChannel = (channels: number, one: number) => (channels > 1 ? (heap() - one) / (channels - 1) : undefined);
+
+/** Raw `ws` + `JSON.parse`, one stream. */
+async function raw({ count, warmup }: Run) {
   let n = 0;
-  let heapPerChannel: number | undefined;
-  const perChannel = (one: number) => (channels > 1 ? (heap() - one) / (channels - 1) : undefined);
+  const socket = new WebSocket(url, { perMessageDeflate: false });
+  socket.on('message', (data) => {
+    if ((JSON.parse(String(data)) as Msg).type === 'msg') n += 1;
+  });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  return { rate: await measure((c) => socket.send(JSON.stringify({ type: 'start', count: c })), () => n, count, warmup) };
+}
 
-  if (mode === 'raw') {
-    const socket = new WebSocket(url, { perMessageDeflate: false });
-    socket.on('message', (data) => {
-      if ((JSON.parse(String(data)) as Msg).type === 'msg') n += 1;
-    });
-    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    const rate = await measure((c) => socket.send(JSON.stringify({ type: 'start', count: c })), () => n, count, warmup);
-    report({ mode, channels, count, rate });
-  }
+/** `reconnecting-websocket` + `JSON.parse`, one stream. */
+async function rws({ count, warmup }: Run) {
+  let n = 0;
+  const socket = new ReconnectingWebSocket(url, [], { WebSocket, maxRetries: 0 });
+  socket.addEventListener('message', (event) => {
+    if ((JSON.parse(String(event.data)) as Msg).type === 'msg') n += 1;
+  });
+  await new Promise((resolve) => socket.addEventListener('open', resolve));
+  return { rate: await measure((c) => socket.send(JSON.stringify({ type: 'start', count: c })), () => n, count, warmup) };
+}
 
-  if (mode === 'rws') {
-    const socket = new ReconnectingWebSocket(url, [], { WebSocket, maxRetries: 0 });
-    socket.addEventListener('message', (event) => {
-      if ((JSON.parse(String(event.data)) as Msg).type === 'msg') n += 1;
-    });
-    await new Promise((resolve) => socket.addEventListener('open', resolve));
-    const rate = await measure((c) => socket.send(JSON.stringify({ type: 'start', count: c })), () => n, count, warmup);
-    report({ mode, channels, count, rate });
-  }
+/** RxJS `webSocket` + one `multiplex` per channel. */
+async function multiplex({ channels, count, warmup }: Run) {
+  let n = 0;
+  const subject = webSocket<Msg>({ url, WebSocketCtor: WebSocket as never });
+  let acks = 0;
+  const subscribe = (i: number) => {
+    const id = String(i);
+    subject
+      .multiplex(
+        () => ({ type: 'sub', id, channel: 'device', params: { id } }),
+        () => ({ type: 'unsub', id }),
+        (m) => m.id === id,
+      )
+      .subscribe((m) => {
+        if (m.type === 'msg') n += 1;
+        else if (m.type === 'subscribed') acks += 1;
+      });
+  };
+  subscribe(0);
+  await until(() => acks >= 1);
+  const one = heap();
+  for (let i = 1; i < channels; i++) subscribe(i);
+  await until(() => acks >= channels);
+  const heapPerChannel = perChannel(channels, one);
+  const rate = await measure((c) => subject.next({ type: 'start', count: c } as Msg), () => n, count, warmup);
+  return { rate, heapPerChannel };
+}
 
-  if (mode === 'multiplex') {
-    const subject = webSocket<Msg>({ url, WebSocketCtor: WebSocket as never });
+/** `socket.io-client`, one event per channel, joined with an acknowledged `join`. */
+async function socketio({ channels, count, warmup }: Run) {
+  let n = 0;
+  const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+  await new Promise((resolve, reject) => socket.once('connect', () => resolve(undefined)).once('connect_error', reject));
+  const onMessage = () => {
+    n += 1;
+  };
+  const join = (i: number) => {
+    socket.on(`c:${i}`, onMessage);
+    return socket.timeout(30_000).emitWithAck('join', String(i));
+  };
+  await join(0);
+  const one = heap();
+  const joins: Promise<unknown>[] = [];
+  for (let i = 1; i < channels; i++) joins.push(join(i));
+  await Promise.all(joins);
+  const heapPerChannel = perChannel(channels, one);
+  const rate = await measure((c) => void socket.timeout(30_000).emitWithAck('start', { count: c }), () => n, count, warmup);
+  return { rate, heapPerChannel };
+}
+
+/** rxwire's `createClient`, io-ts validation on. */
+async function rxwire({ channels, count, warmup }: Run) {
+  let n = 0;
+  const client = createClient({ url, WebSocketCtor: WebSocket as never, protocol: peersProtocol, heartbeat: false });
+  const onMessage = () => {
+    n += 1;
+  };
+  const confirmed = (): number => {
     let acks = 0;
-    const subscribe = (i: number) => {
-      const id = String(i);
-      subject
-        .multiplex(
-          () => ({ type: 'sub', id, channel: 'device', params: { id } }),
-          () => ({ type: 'unsub', id }),
-          (m) => m.id === id,
-        )
-        .subscribe((m) => {
-          if (m.type === 'msg') n += 1;
-          else if (m.type === 'subscribed') acks += 1;
-        });
-    };
-    subscribe(0);
-    await until(() => acks >= 1);
-    const one = heap();
-    for (let i = 1; i < channels; i++) subscribe(i);
-    await until(() => acks >= channels);
-    heapPerChannel = perChannel(one);
-    const rate = await measure((c) => subject.next({ type: 'start', count: c } as Msg), () => n, count, warmup);
-    report({ mode, channels, count, rate, heapPerChannel });
-  }
+    client.stats$.subscribe((s) => (acks = s.messagesIn)).unsubscribe();
+    return acks;
+  };
+  client.channel('device', { id: '0' }).subscribe(onMessage);
+  await until(() => confirmed() >= 1);
+  const one = heap();
+  for (let i = 1; i < channels; i++) client.channel('device', { id: String(i) }).subscribe(onMessage);
+  await until(() => confirmed() >= channels);
+  const heapPerChannel = perChannel(channels, one);
+  const rate = await measure((c) => client.send({ type: 'start', count: c }), () => n, count, warmup);
+  return { rate, heapPerChannel };
+}
 
-  if (mode === 'socketio') {
-    const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
-    await new Promise((resolve, reject) => socket.once('connect', () => resolve(undefined)).once('connect_error', reject));
-    const onMessage = () => {
-      n += 1;
-    };
-    const join = (i: number) => {
-      socket.on(`c:${i}`, onMessage);
-      return socket.timeout(30_000).emitWithAck('join', String(i));
-    };
-    await join(0);
-    const one = heap();
-    const joins: Promise<unknown>[] = [];
-    for (let i = 1; i < channels; i++) joins.push(join(i));
-    await Promise.all(joins);
-    heapPerChannel = perChannel(one);
-    const rate = await measure((c) => void socket.timeout(30_000).emitWithAck('start', { count: c }), () => n, count, warmup);
-    report({ mode, channels, count, rate, heapPerChannel });
-  }
+const THROUGHPUT = new Map<string, (run: Run) => Promise<Record<string, unknown>>>([
+  ['raw', raw],
+  ['rws', rws],
+  ['multiplex', multiplex],
+  ['socketio', socketio],
+  ['rxwire', rxwire],
+]);
 
-  if (mode === 'rxwire') {
-    const client = createClient({ url, WebSocketCtor: WebSocket as never, protocol: peersProtocol, heartbeat: false });
-    const onMessage = () => {
-      n += 1;
-    };
-    const confirmed = (): number => {
-      let acks = 0;
-      client.stats$.subscribe((s) => (acks = s.messagesIn)).unsubscribe();
-      return acks;
-    };
-    client.channel('device', { id: '0' }).subscribe(onMessage);
-    await until(() => confirmed() >= 1);
-    const one = heap();
-    for (let i = 1; i < channels; i++) client.channel('device', { id: String(i) }).subscribe(onMessage);
-    await until(() => confirmed() >= channels);
-    heapPerChannel = perChannel(one);
-    const rate = await measure((c) => client.send({ type: 'start', count: c }), () => n, count, warmup);
-    report({ mode, channels, count, rate, heapPerChannel });
-  }
-  throw new Error(`unknown mode ${mode}`);
+async function throughput(): Promise<void> {
+  const { channels, count, warmup } = args({ mode: asIs, port: asIs, channels: Number, count: Number, warmup: Number });
+  const run = THROUGHPUT.get(mode);
+  if (!run) throw new Error(`unknown mode ${mode}`);
+  report({ mode, channels, count, ...(await run({ channels, count, warmup })) });
 }
 
 async function roundTrip(): Promise<void> {
-  const [, , countArg, warmupArg, readingsArg] = process.argv.slice(2);
+  const { count, warmup, readingsCount } = args({ mode: asIs, port: asIs, count: Number, warmup: Number, readingsCount: (arg) => Number(arg ?? 0) });
   // The large payload: `readings` numbers, built once and sent with every request.
-  const readingsCount = Number(readingsArg ?? 0);
   const readings = readingsCount > 0 ? Array.from({ length: readingsCount }, (_, i) => 20 + (i % 100) / 4) : undefined;
   const payload = (n: number) => (readings ? { n, readings } : { n });
-  const count = Number(countArg);
-  const warmup = Number(warmupArg);
   let call: (i: number) => Promise<unknown>;
 
   if (mode === 'rtt-raw') {

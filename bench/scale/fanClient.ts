@@ -13,53 +13,23 @@
  * deliveries, the last delivery's time and a latency histogram; exits on stdin's end.
  */
 import WebSocket from 'ws';
+import { FanoutDeliveries, args, asIs, exitWithStdin, say } from '../clientProcess';
 import { BUCKETS, bucketOf, sparse, wallClock } from './common';
 
-const [kind, url, clientsArg, countArg, idleArg] = process.argv.slice(2);
-const clients = Number(clientsArg);
-const count = Number(countArg);
-const idle = Number(idleArg);
-const say = (value: unknown, then?: () => void): void => void process.stdout.write(`${JSON.stringify(value)}\n`, then);
+const { kind, url, clients, count, idle } = args({ kind: asIs, url: asIs, clients: Number, count: Number, idle: Number });
 
 const histogram = new Uint32Array(BUCKETS);
-const perClient = new Uint32Array(clients);
-const warmed = new Uint8Array(clients);
-let warmedClients = 0;
-let deliveries = 0;
-let unexpected = 0;
 let errors = 0;
 let closes = 0;
-let last = 0;
-let lastArrival = 0;
-let finished = false;
-const expected = clients * count;
-
-function finish(reason: string): void {
-  if (finished) return;
-  finished = true;
-  const short = perClient.reduce((n, got) => n + (got < count ? 1 : 0), 0);
+const tally = new FanoutDeliveries(clients, count, 1, idle, (reason) => {
+  const { deliveries, expected, short, unexpected, last } = tally;
   say({ result: { reason, clients, deliveries, expected, short, unexpected, errors, closes, last, hist: sparse(histogram) } }, () => process.exit(0));
-}
+});
 
 function deliver(i: number, message: { n: number; t: number }): void {
   const at = wallClock();
-  if (message.n < 0) {
-    if (!warmed[i]) {
-      warmed[i] = 1;
-      if (++warmedClients === clients) say({ ready: true });
-    }
-    return;
-  }
-  if (warmedClients < clients || perClient[i]! >= count) {
-    unexpected += 1;
-    return;
-  }
-  perClient[i] = perClient[i]! + 1;
-  histogram[bucketOf(at - message.t)]! += 1;
-  deliveries += 1;
-  last = at;
-  lastArrival = performance.now();
-  if (deliveries === expected) finish('complete');
+  if (message.n < 0) tally.warmUp(i);
+  else tally.measured(i, at, () => (histogram[bucketOf(at - message.t)]! += 1));
 }
 
 function open(i: number): Promise<void> {
@@ -111,9 +81,4 @@ await Promise.all(
   return new Promise(() => undefined);
 });
 say({ connected: clients });
-
-setInterval(() => {
-  if (deliveries > 0 && performance.now() - lastArrival > idle) finish('idle');
-}, 100).unref();
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
+exitWithStdin();

@@ -15,13 +15,10 @@ import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
 import { createClient } from '../../src/index';
+import { args, asIs, say } from '../clientProcess';
 import { scaleProtocol, wallClock } from './common';
 
-const [kind, url, clientsArg, initialArg, maxArg] = process.argv.slice(2);
-const clients = Number(clientsArg);
-const initialDelay = Number(initialArg);
-const maxDelay = Number(maxArg);
-const say = (value: unknown, then?: () => void): void => void process.stdout.write(`${JSON.stringify(value)}\n`, then);
+const { kind, url, clients, initialDelay, maxDelay } = args({ kind: asIs, url: asIs, clients: Number, initialDelay: Number, maxDelay: Number });
 
 const firstBoot = new Float64Array(clients);
 const backAt = new Float64Array(clients);
