@@ -32,6 +32,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Child, warmUp } from './child';
+import { median } from './stats';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const tsx = ['--import', 'tsx'];
@@ -182,12 +183,6 @@ async function round(scenario: Scenario, options: FanoutOptions): Promise<RoundR
 }
 
 // ---------------------------------------------------------------- the benchmark
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 const perSecond = (x: number) => (x >= 100_000 ? `${Math.round(x / 1000)}k` : `${(x / 1000).toFixed(1)}k`);
 const millis = (x: number) => (x >= 10 ? x.toFixed(1) : x.toFixed(2));

@@ -5,6 +5,7 @@
 import { barChart, type Bar } from './report';
 import type { PeerData } from './peers/index';
 import type { ScaleData } from './scale/index';
+import { median } from './stats';
 
 /** What the inbound section measured, by case. */
 export interface InboundGrowth {
@@ -14,12 +15,6 @@ export interface InboundGrowth {
   heap: Array<{ channels: number; bytes: number }>;
   /** rxwire vs raw (median of per-round ratios) by frame size in bytes. */
   bySize: Array<{ bytes: number; rawRate: number; rxwireRate: number; ratio: number }>;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const kB = (bytes: number) => (bytes >= 1000 ? `${(bytes / 1000).toFixed(bytes >= 10_000 ? 0 : 1)} KB` : `${Math.round(bytes)} B`);

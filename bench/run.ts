@@ -30,6 +30,7 @@ import { barChart, capture, writeReport, type Bar } from './report';
 import { growthSection, type InboundGrowth } from './growth';
 import { runScale } from './scale/index';
 import { runPeers } from './peers/index';
+import { median } from './stats';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -84,32 +85,29 @@ interface Result {
   bytes?: number;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+type Results = Map<string, Result[]>;
+type Ratios = Map<string, number[]>;
 
-async function main(): Promise<void> {
+/** A case's median rate over the rounds. */
+const rateOf = (results: Results, name: string) => median(results.get(name)!.map((r) => r.rate));
+/** A case's median heap per channel over the rounds that reported one. */
+const heapOf = (results: Results, name: string) => median(results.get(name)!.map((r) => r.heapPerChannel).filter((x): x is number => x !== undefined));
+
+/** Runs every case once per round, in a fresh client process each, against one server process. */
+async function runRounds(): Promise<{ results: Results; ratios: Ratios }> {
   const server = spawn(process.execPath, [...tsx, here('./server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [portLine] = (await once(server.stdout, 'data')) as [Buffer];
   const port = Number(String(portLine).trim());
 
-  const results = new Map<string, Result[]>(allCases.map((c) => [c.name, []]));
-  const ratios = new Map<string, number[]>(allCases.map((c) => [c.name, []]));
+  const results: Results = new Map(allCases.map((c) => [c.name, []]));
+  const ratios: Ratios = new Map(allCases.map((c) => [c.name, []]));
   try {
     for (let round = 0; round < rounds; round++) {
       // Rotate the order each round so that no case always runs first or last.
       const order = allCases.map((_, i) => allCases[(i + round) % allCases.length]!);
       const roundRates = new Map<string, number>();
       for (const c of order) {
-        const n = Math.round(count / (c.divisor ?? 1));
-        const args = [String(port), c.mode, String(c.channels), String(n), String(c.hot ?? 0), String(c.readings ?? 0)];
-        const out = execFileSync(process.execPath, ['--expose-gc', ...tsx, here('./client.ts'), ...args], {
-          encoding: 'utf8',
-          timeout: 180_000,
-        });
-        const result = JSON.parse(out.trim().split('\n').pop()!) as Result;
+        const result = runCase(port, c);
         results.get(c.name)!.push(result);
         roundRates.set(c.name, result.rate);
       }
@@ -125,9 +123,22 @@ async function main(): Promise<void> {
   } finally {
     server.kill('SIGTERM');
   }
+  return { results, ratios };
+}
 
-  const rateOf = (c: Case) => median(results.get(c.name)!.map((r) => r.rate));
-  const heapOf = (c: Case) => median(results.get(c.name)!.map((r) => r.heapPerChannel).filter((x): x is number => x !== undefined));
+/** One run of one case: a fresh client process, its last line parsed. */
+function runCase(port: number, c: Case): Result {
+  const n = Math.round(count / (c.divisor ?? 1));
+  const args = [String(port), c.mode, String(c.channels), String(n), String(c.hot ?? 0), String(c.readings ?? 0)];
+  const out = execFileSync(process.execPath, ['--expose-gc', ...tsx, here('./client.ts'), ...args], {
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as Result;
+}
+
+/** The first table (throughput by channels, against raw and against the 1-channel case), its chart's bars and the targets line. */
+function inboundTable(results: Results, ratios: Ratios): { lines: string[]; bars: Bar[] } {
   // Each case against its own 1-channel case (rxwire's, or the bare Map's), per round.
   const baseOf = (c: Case) => (c.mode === 'raw-map' ? cases.find((x) => x.mode === 'raw-map' && x.channels === 1)! : c.mode === 'rxwire' ? cases[1]! : undefined);
   const vsOne = (c: Case): number[] => {
@@ -146,7 +157,7 @@ async function main(): Promise<void> {
   const bars: Bar[] = [];
   const spreadOf = (r: number[]) => (r.length ? `${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})` : '—');
   for (const c of cases) {
-    const rate = median(results.get(c.name)!.map((r) => r.rate));
+    const rate = rateOf(results, c.name);
     const r = ratios.get(c.name)!;
     const heap = results.get(c.name)!.map((x) => x.heapPerChannel).filter((x): x is number => x !== undefined);
     bars.push({ label: c.name, value: median(r), ours: c.mode === 'rxwire' });
@@ -157,10 +168,13 @@ async function main(): Promise<void> {
   const flat = median(vsOne(cases[4]!));
   const floor = median(vsOne(cases[cases.length - 1]!));
   lines.push(
-    `\nTargets: 10,000 channels >= 0.90 of the 1-channel rate: **${flat >= 0.9 ? 'met' : 'not met'}** (${flat.toFixed(2)}; the bare Map of 10,000 handlers keeps ${floor.toFixed(2)} of its 1-channel rate: what touching 10,000 channels' memory in turn costs without any library); whole pipeline >= 0.67 of raw: **${median(ratios.get(cases[1]!.name)!) >= 0.67 ? 'met' : 'not met'}** (${median(ratios.get(cases[1]!.name)!).toFixed(2)}); <= 1 KB heap per open channel: **${heapOf(cases[4]!) <= 1024 ? 'met' : 'not met'}** (${Math.round(heapOf(cases[4]!))} B).\n`,
+    `\nTargets: 10,000 channels >= 0.90 of the 1-channel rate: **${flat >= 0.9 ? 'met' : 'not met'}** (${flat.toFixed(2)}; the bare Map of 10,000 handlers keeps ${floor.toFixed(2)} of its 1-channel rate: what touching 10,000 channels' memory in turn costs without any library); whole pipeline >= 0.67 of raw: **${median(ratios.get(cases[1]!.name)!) >= 0.67 ? 'met' : 'not met'}** (${median(ratios.get(cases[1]!.name)!).toFixed(2)}); <= 1 KB heap per open channel: **${heapOf(results, cases[4]!.name) <= 1024 ? 'met' : 'not met'}** (${Math.round(heapOf(results, cases[4]!.name))} B).\n`,
   );
+  return { lines, bars };
+}
 
-  // The cost of growth in message size, each size against raw at that size.
+/** The cost of growth in message size, each size against raw at that size: its table and figures. */
+function sizeTable(results: Results, ratios: Ratios): { lines: string[]; bySize: InboundGrowth['bySize'] } {
   const sizeLines = [
     `### Inbound throughput by message size\n`,
     `One channel; messages of a \`samples\` channel carrying N numbers, validated element by element by rxwire (\`t.array(t.number)\`); ${SIZES.map(({ readings, divisor }) => `${readings} readings: ${Math.round(count / divisor).toLocaleString('en')} messages per run`).join(', ')}, in the same rounds as the table above. The ~100-byte row is the table above's 1-channel case.\n`,
@@ -168,8 +182,8 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|',
   ];
   const sizeRow = (label: string, rawName: string, oursName: string, bytes: number) => {
-    const rawRate = median(results.get(rawName)!.map((r) => r.rate));
-    const ours = median(results.get(oursName)!.map((r) => r.rate));
+    const rawRate = rateOf(results, rawName);
+    const ours = rateOf(results, oursName);
     const r = ratios.get(oursName)!;
     bySize.push({ bytes, rawRate, rxwireRate: ours, ratio: median(r) });
     sizeLines.push(
@@ -183,6 +197,23 @@ async function main(): Promise<void> {
     const bytes = bytesOf(sizeCases[i]!.name);
     sizeRow(`~${bytes >= 1000 ? `${Math.round(bytes / 1000)} KB` : `${bytes} B`}`, sizeCases[i]!.name, sizeCases[i + 1]!.name, bytes);
   }
+  return { lines: sizeLines, bySize };
+}
+
+/** The introduction of docs/benchmarks.md. */
+const INTRO = [
+  'Measured by `npm run bench` on the project\'s 2-core machine, servers and clients in separate processes, contenders alternated round by round; figures are medians with their min–max. The machine is noisy (±40% run to run): compare rows within one run, not across runs.',
+  '',
+  'How to read the targets that are not met:',
+  '',
+  '- **10,000 channels against 1 channel.** With traffic spread evenly over 10,000 channels every message touches a different channel\'s memory, and that costs even without a library: the bare `Map` of 10,000 handlers over raw `ws` (in the first table) loses about as much. Compare rxwire\'s ratio with that floor, in the same run; with 10,000 channels open and traffic on 100 of them, routing itself is flat.',
+  '- **Ahead of `reconnecting-websocket` and `multiplex` at 1 channel.** Both hand the raw frame to one listener (multiplex filters nothing when there is one channel) and run at the speed of raw `ws` + `JSON.parse`; rxwire also reads the envelope, routes, checks the sequence number and validates the message with io-ts. A client cannot be faster than the raw socket it reads, so this target is not reachable as written; at 100 and 10,000 channels, and against socket.io, rxwire is ahead.',
+].join('\n');
+
+async function main(): Promise<void> {
+  const { results, ratios } = await runRounds();
+  const { lines, bars } = inboundTable(results, ratios);
+  const { lines: sizeLines, bySize } = sizeTable(results, ratios);
   lines.push(...sizeLines, '');
   console.log(`\n${lines.join('\n')}`);
   const sections = [lines.join('\n')];
@@ -193,8 +224,8 @@ async function main(): Promise<void> {
   sections.push(`## Fan-out through Redis\n\n${(await capture(() => runFanout(fanout))).text}`);
 
   const inboundGrowth: InboundGrowth = {
-    byChannels: [cases[1]!, cases[2]!, cases[3]!, cases[4]!].map((c) => ({ channels: c.channels, rate: rateOf(c) })),
-    heap: [cases[3]!, cases[4]!].map((c) => ({ channels: c.channels, bytes: heapOf(c) })),
+    byChannels: [cases[1]!, cases[2]!, cases[3]!, cases[4]!].map((c) => ({ channels: c.channels, rate: rateOf(results, c.name) })),
+    heap: [cases[3]!, cases[4]!].map((c) => ({ channels: c.channels, bytes: heapOf(results, c.name) })),
     bySize,
   };
 
@@ -211,21 +242,7 @@ async function main(): Promise<void> {
   sections.unshift(growth.markdown);
   charts.push(...growth.charts);
 
-  if (!quick) {
-    const file = writeReport(
-      [
-        'Measured by `npm run bench` on the project\'s 2-core machine, servers and clients in separate processes, contenders alternated round by round; figures are medians with their min–max. The machine is noisy (±40% run to run): compare rows within one run, not across runs.',
-        '',
-        'How to read the targets that are not met:',
-        '',
-        '- **10,000 channels against 1 channel.** With traffic spread evenly over 10,000 channels every message touches a different channel\'s memory, and that costs even without a library: the bare `Map` of 10,000 handlers over raw `ws` (in the first table) loses about as much. Compare rxwire\'s ratio with that floor, in the same run; with 10,000 channels open and traffic on 100 of them, routing itself is flat.',
-        '- **Ahead of `reconnecting-websocket` and `multiplex` at 1 channel.** Both hand the raw frame to one listener (multiplex filters nothing when there is one channel) and run at the speed of raw `ws` + `JSON.parse`; rxwire also reads the envelope, routes, checks the sequence number and validates the message with io-ts. A client cannot be faster than the raw socket it reads, so this target is not reachable as written; at 100 and 10,000 channels, and against socket.io, rxwire is ahead.',
-      ].join('\n'),
-      sections,
-      charts,
-    );
-    console.log(`\nwritten: ${file}`);
-  }
+  if (!quick) console.log(`\nwritten: ${writeReport(INTRO, sections, charts)}`);
 }
 
 main().catch((error) => {

@@ -22,6 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
+import { median } from '../stats';
 
 export interface Stat {
   median: number;
@@ -95,12 +96,6 @@ export interface PeerData {
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const tsx = ['--import', 'tsx'];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function stat(values: (number | undefined)[]): Stat | null {
   const v = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
