@@ -21,8 +21,26 @@ const kB = (bytes: number) => (bytes >= 1000 ? `${(bytes / 1000).toFixed(bytes >
 const rate = (x: number) => (x >= 100_000 ? `${Math.round(x / 1000)}k` : `${(x / 1000).toFixed(1)}k`);
 const ms = (x: number) => (Number.isNaN(x) ? '—' : x >= 10 ? x.toFixed(0) : x.toFixed(1));
 
+/** The payload sizes of the request/reply runs, smallest first. */
+const roundTripSizes = (peers: PeerData) => [...new Set(peers.roundTrip.map((r) => r.bytes))].sort((a, b) => a - b);
+
 /** Builds the section and its charts from one run's figures. */
 export function growthSection(inbound: InboundGrowth, peers: PeerData, scale: ScaleData): { markdown: string; charts: Array<{ name: string; caption: string; svg: string }> } {
+  const markdown = [
+    '## Cost of growth',
+    '',
+    'Each scenario at two or three sizes, from the sections below (same run, medians over rounds).',
+    '',
+    '| scenario | grows with | sizes | figures | |',
+    '|---|---|---|---|---|',
+    ...growthRows(inbound, peers, scale),
+    '',
+  ].join('\n');
+  return { markdown, charts: growthCharts(inbound, peers, scale) };
+}
+
+/** One table row per scenario: its figures at each size. */
+function growthRows(inbound: InboundGrowth, peers: PeerData, scale: ScaleData): string[] {
   const rows: string[] = [];
   const row = (scenario: string, dimension: string, sizes: string[], figures: string[], note = '') =>
     rows.push(`| ${scenario} | ${dimension} | ${sizes.join(' → ')} | ${figures.join(' → ')} | ${note} |`);
@@ -44,7 +62,7 @@ export function growthSection(inbound: InboundGrowth, peers: PeerData, scale: Sc
   );
   row('Heap, rxwire client', 'open channels', inbound.heap.map((h) => h.channels.toLocaleString('en')), inbound.heap.map((h) => `${Math.round(h.bytes)} B per channel`));
 
-  const trSizes = [...new Set(peers.roundTrip.map((r) => r.bytes))].sort((a, b) => a - b);
+  const trSizes = roundTripSizes(peers);
   for (const library of ['rxwire', 'raw', 'socket.io-client'] as const) {
     const byLibrary = trSizes.map((bytes) => peers.roundTrip.find((r) => r.library === library && (r.bytes) === bytes));
     if (byLibrary.some((r) => !r?.p50)) continue;
@@ -80,18 +98,11 @@ export function growthSection(inbound: InboundGrowth, peers: PeerData, scale: Sc
     );
   }
 
-  const markdown = [
-    '## Cost of growth',
-    '',
-    'Each scenario at two or three sizes, from the sections below (same run, medians over rounds).',
-    '',
-    '| scenario | grows with | sizes | figures | |',
-    '|---|---|---|---|---|',
-    ...rows,
-    '',
-  ].join('\n');
+  return rows;
+}
 
-  // Charts: server CPU per delivery (lower is better) and request/reply p50 by payload.
+/** Charts: server CPU per delivery (lower is better), request/reply p50 by payload, inbound rate by message size. */
+function growthCharts(inbound: InboundGrowth, peers: PeerData, scale: ScaleData): Array<{ name: string; caption: string; svg: string }> {
   const cpuBars: Bar[] = [];
   for (const { clients, rate: r } of scale.fanout.cases) {
     for (const server of ['rxwire', 'socketio', 'ws']) {
@@ -102,7 +113,7 @@ export function growthSection(inbound: InboundGrowth, peers: PeerData, scale: Sc
     }
   }
   const rttBars: Bar[] = [];
-  for (const bytes of trSizes) {
+  for (const bytes of roundTripSizes(peers)) {
     for (const r of peers.roundTrip.filter((x) => x.bytes === bytes && x.p50)) {
       rttBars.push({ label: `${r.library === 'socket.io-client' ? 'socket.io' : r.library}, ${kB(bytes)}`, value: r.p50!.median, ours: r.library === 'rxwire' });
     }
@@ -113,5 +124,5 @@ export function growthSection(inbound: InboundGrowth, peers: PeerData, scale: Sc
     { name: 'request-p50', caption: 'Request/reply p50 by payload', svg: barChart('Request/reply round trip, p50 (lower is better)', 'µs', rttBars, (v) => v.toFixed(0)) },
     { name: 'inbound-size', caption: 'Inbound throughput by message size, relative to raw', svg: barChart('Inbound throughput by message size, relative to raw ws + JSON.parse', 'x', sizeBars) },
   ].filter((c) => !c.svg.includes('NaN'));
-  return { markdown, charts };
+  return charts;
 }

@@ -59,3 +59,12 @@ export { median } from '../stats';
 export function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/** The servers of the fan-out, one fresh process each per round. */
+export const SERVERS = ['rxwire', 'socketio', 'ws'] as const;
+/** Sockets per fan-out client process. */
+export const PER_PROCESS = 2500;
+/** rxwire's reconnect delays in the storm (its defaults), and how often the storm server publishes, in ms. */
+export const INITIAL_DELAY = 1000;
+export const MAX_DELAY = 30_000;
+export const STORM_INTERVAL = 50;
