@@ -79,9 +79,8 @@ type Counters = { -readonly [K in keyof ServerStats]: number };
 
 /** Makes the transport-free server: connections, subscriptions, requests, limits, brokers, stats. */
 export function createServerCore<A, C>(options: CoreOptions<A, C>): ServerCore<A, C> {
-  const { protocol, authenticate, authorize, presence, pingInterval, upgradeTimeout, scheduler = asyncScheduler } = options;
+  const { protocol, authenticate, pingInterval, upgradeTimeout, scheduler = asyncScheduler } = options;
   const broker = options.broker ?? memoryBroker();
-  const instance = randomUUID();
   const connections = new Map<string, Connection<A>>();
   const handlers = new Map<string, RequestHandler<unknown, unknown, A>>();
   const events = new Subject<ConnectionEvent<A>>();
@@ -90,39 +89,16 @@ export function createServerCore<A, C>(options: CoreOptions<A, C>): ServerCore<A
   let ids = 0;
   let closed = false;
 
-  const COUNTED: Record<Exclude<Counted, 'dropped'>, keyof Counters> = { in: 'messagesIn', out: 'messagesOut', subscription: 'subscriptions', limit: 'closedForLimits' };
-  const context: ConnectionContext<A> = {
-    protocol,
-    broker,
-    handlers,
-    authorize,
-    maxSubscriptions: options.maxSubscriptions,
-    rate: options.rate,
-    maxBufferedBytes: options.maxBufferedBytes,
-    maxDepth: options.maxDepth,
-    presence: presence ? (connection) => JSON.stringify({ connection: `${instance}/${connection.id}`, info: presence(connection.principal) ?? null }) : undefined,
-    now: () => scheduler.now(),
-    count(what, delta = 1) {
-      if (what === 'dropped') figures.dropped += 1;
-      else tally.add(COUNTED[what], what === 'subscription' ? delta : 1);
-    },
-    answered: (name, ms) => figures.request(name, ms),
-    left(connection, code, reason) {
-      connections.delete(connection.info.id);
-      tally.add('connections', -1);
-      // A peer cut off by this side reports 1006 locally: tell the code it was sent.
-      const own = connection.closedWith;
-      figures.closed(own?.code ?? code);
-      events.next({ type: 'disconnected', connection: connection.info, code: own?.code ?? code, reason: own?.reason ?? reason });
-    },
-  };
+  const context = connectionContext(options, broker, handlers, { tally, figures, scheduler }, (connection, code, reason) => {
+    connections.delete(connection.info.id);
+    tally.add('connections', -1);
+    // A peer cut off by this side reports 1006 locally: tell the code it was sent.
+    const own = connection.closedWith;
+    figures.closed(own?.code ?? code);
+    events.next({ type: 'disconnected', connection: connection.info, code: own?.code ?? code, reason: own?.reason ?? reason });
+  });
 
-  // The stream of a channel with these params, as subscriptions key it (keys the params'
-  // codec does not declare left out).
-  const streamFor = (channel: string, params: unknown): string => {
-    const codec = lookup(protocol.channels, channel)?.params as t.Mixed | undefined;
-    return channelKey(channel, canonicalParams(codec!, checked(codec, params, `params of channel "${channel}"`)));
-  };
+  const streamFor = (channel: string, params: unknown): string => streamOf(protocol, channel, params);
 
   return {
     admit: (upgrade) => admit(authenticate, upgrade, upgradeTimeout, scheduler),
@@ -178,6 +154,56 @@ export function createServerCore<A, C>(options: CoreOptions<A, C>): ServerCore<A
       tally.complete();
     },
   };
+}
+
+/** What the core's connections share: its options, its broker and handlers, its counters. */
+function connectionContext<A>(
+  options: CoreOptions<A, never>,
+  broker: Broker,
+  handlers: ReadonlyMap<string, RequestHandler<unknown, unknown, A>>,
+  { tally, figures, scheduler }: { tally: Tally<Counters>; figures: ServerMetrics; scheduler: SchedulerLike },
+  left: ConnectionContext<A>['left'],
+): ConnectionContext<A> {
+  const { protocol, authorize, presence } = options;
+  const instance = randomUUID();
+  return {
+    protocol,
+    broker,
+    handlers,
+    authorize,
+    maxSubscriptions: options.maxSubscriptions,
+    rate: options.rate,
+    maxBufferedBytes: options.maxBufferedBytes,
+    maxDepth: options.maxDepth,
+    presence: presence ? (connection) => JSON.stringify({ connection: `${instance}/${connection.id}`, info: presence(connection.principal) ?? null }) : undefined,
+    now: () => scheduler.now(),
+    count(what: Counted, delta = 1) {
+      // Once per frame out: a switch over literal keys, not a lookup table.
+      switch (what) {
+        case 'out':
+          return tally.add('messagesOut');
+        case 'in':
+          return tally.add('messagesIn');
+        case 'subscription':
+          return tally.add('subscriptions', delta);
+        case 'limit':
+          return tally.add('closedForLimits');
+        case 'dropped':
+          figures.dropped += 1;
+      }
+    },
+    answered: (name, ms) => figures.request(name, ms),
+    left,
+  };
+}
+
+/**
+ * The stream of a channel with these params, as subscriptions key it (keys the params'
+ * codec does not declare left out); a `ValidationError` for params that fail their codec.
+ */
+function streamOf(protocol: Protocol, channel: string, params: unknown): string {
+  const codec = lookup(protocol.channels, channel)?.params as t.Mixed | undefined;
+  return channelKey(channel, canonicalParams(codec!, checked(codec, params, `params of channel "${channel}"`)));
 }
 
 /** `value` checked by `codec`, decoded; a `ValidationError` saying `what` failed otherwise. */

@@ -10,7 +10,7 @@ import type { RefusalReason } from '../core/metrics';
 import { resolveOptions, type ResolvedOptions } from '../options';
 import type { Server, ServerOptions, UpgradeContext } from '../types';
 import { WriteBatch } from './frames';
-import { attach, liveness, wsTransport } from './transport';
+import { attach, liveness, WsTransport } from './transport';
 import { SocketCount, TOKEN_PROTOCOL, pathOf, refuseHttp, tokenOf } from './upgrade';
 
 /**
@@ -63,7 +63,7 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
   const writes = new WriteBatch();
   const alive = liveness(pingInterval);
   const onUpgrade = upgradeHandler(resolved, core, wss, (socket, principal) => {
-    attach(socket, core.accept(wsTransport(socket, writes), principal));
+    attach(socket, core.accept(new WsTransport(socket, writes), principal));
     alive.watch(socket);
   });
   http.on('upgrade', onUpgrade);

@@ -7,28 +7,47 @@ import { textFrame, writeFrame, type WriteBatch } from './frames';
  * A `ws` socket as the core's transport: a shared text is framed once (for every socket
  * it goes to) and written as a ready frame when `ws`'s sender is idle, and every write
  * goes through the batch that coalesces a turn's writes into one system call.
+ *
+ * A class, not an object literal with getters: every literal would get its own hidden
+ * class (its accessors are distinct closures), and the core's send, which reads `open`
+ * and `bufferedAmount` on every delivery, would go megamorphic across a fan-out.
  */
-export function wsTransport(socket: WebSocket, writes: WriteBatch): PeerTransport {
-  return {
-    get open() {
-      return socket.readyState === 1;
-    },
-    get bufferedAmount() {
-      return socket.bufferedAmount;
-    },
-    send(text) {
-      socket.send(text);
-      writes.wrote(socket);
-    },
-    sendShared(shared: SharedText) {
-      const frame = (shared.frame ??= textFrame(shared.text)) as Buffer;
-      if (!writeFrame(socket, frame)) socket.send(shared.text);
-      writes.wrote(socket);
-    },
-    flush: () => writes.releaseNow(socket),
-    close: (code, reason) => socket.close(code, reason),
-    terminate: () => socket.terminate(),
-  };
+export class WsTransport implements PeerTransport {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly writes: WriteBatch,
+  ) {}
+
+  get open(): boolean {
+    return this.socket.readyState === 1;
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  send(text: string): void {
+    this.socket.send(text);
+    this.writes.wrote(this.socket);
+  }
+
+  sendShared(shared: SharedText): void {
+    const frame = (shared.frame ??= textFrame(shared.text)) as Buffer;
+    if (!writeFrame(this.socket, frame)) this.socket.send(shared.text);
+    this.writes.wrote(this.socket);
+  }
+
+  flush(): void {
+    this.writes.releaseNow(this.socket);
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
 }
 
 /** Reports what happens on `socket` to the core's `peer`. */
