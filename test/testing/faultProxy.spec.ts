@@ -9,6 +9,7 @@ import type { Server } from '../../src/server';
 import { createFaultProxy, type FaultProxy } from '../../src/testing';
 import { smartHome } from '../support/smartHome';
 import { waitFor } from '../support/wsServer';
+import { statsNow } from '../support/stats';
 
 type Home = typeof smartHome;
 let server: Server<Home, unknown>;
@@ -27,6 +28,8 @@ function client(options: Partial<ClientOptions<Home>> = {}): { c: Client<Home>; 
     protocol: smartHome,
     reconnect: { initialDelay: 20, maxDelay: 100 },
     heartbeat: { interval: 150, timeout: 150 },
+    // A retry that starts while the proxy still swallows everything is abandoned quickly.
+    connectTimeout: 300,
     ...options,
   });
   clients.push(c);
@@ -40,11 +43,7 @@ function client(options: Partial<ClientOptions<Home>> = {}): { c: Client<Home>; 
 }
 const opens = (states: ConnectionState[]) => states.filter((s) => s.status === 'open').length;
 const publish = (t: number) => server.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: t });
-const subscribed = () => waitFor(() => {
-  let n = 0;
-  server.stats$.subscribe((s) => (n = s.subscriptions)).unsubscribe();
-  return n === 1;
-}, 5000, 'the subscription');
+const subscribed = () => waitFor(() => statsNow(server.stats$).subscriptions === 1, 5000, 'the subscription');
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
