@@ -4,6 +4,7 @@ import { connectRedis } from './connections';
 import { Presence } from './presence';
 import { StreamScripts, type KeyOf } from './scripts';
 import { Subscriptions } from './subscriptions';
+import { InvalidOptionsError } from '../protocol/errors';
 
 /** Options of {@link redisBroker}. */
 export interface RedisBrokerOptions {
@@ -70,6 +71,8 @@ export interface RedisBrokerOptions {
  * (the history), both expiring `historyTtl` after the last message;
  * `<prefix>:m:<stream>` (presence), expiring `presenceTtl` after the last refresh.
  *
+ * @throws {@link rxwire!InvalidOptionsError} when neither `url` nor `client` is given.
+ *
  * @example
  * ```ts
  * import { redisBroker } from 'rxwire/redis';
@@ -78,7 +81,7 @@ export interface RedisBrokerOptions {
  */
 export function redisBroker(options: RedisBrokerOptions): Broker {
   const { prefix = 'rxwire', historySize = 1000, historyTtl = 86_400_000, presenceTtl = 15_000 } = options;
-  if (!options.url && !options.client) throw new TypeError('redisBroker needs a url or a client');
+  if (!options.url && !options.client) throw new InvalidOptionsError('redisBroker needs a url or a client');
   const { commands, subscriber, ownsClient, ready } = connectRedis(options.url, options.client);
   const key: KeyOf = (kind, stream) => `${prefix}:${kind}:${stream}`;
   const streams = new StreamScripts(commands, key, historySize, historyTtl);

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { SERVER_DEFAULTS } from '../defaults';
 import { replayOf } from './replay';
-import type { Broker, BrokerMessage, Replay, StreamPosition } from './types';
+import type { Broker, BrokerMessage, Replay } from './types';
+import { StreamStore } from './streamStore';
 
 /** Options of {@link memoryBroker}. */
 export interface MemoryBrokerOptions {
@@ -32,15 +33,6 @@ export interface MemoryBrokerOptions {
   epoch?: () => string;
 }
 
-interface Stream {
-  readonly epoch: string;
-  offset: number;
-  history: Array<{ readonly message: BrokerMessage; readonly at: number }>;
-  readonly listeners: Set<(message: BrokerMessage) => void>;
-  /** When it last had a message, or lost its last listener (read while it is idle). */
-  touched: number;
-}
-
 const randomEpoch = (): string => randomBytes(6).toString('base64url');
 
 /**
@@ -67,73 +59,16 @@ const randomEpoch = (): string => randomBytes(6).toString('base64url');
  */
 export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
   const { historySize = SERVER_DEFAULTS.memoryBroker.historySize, historyTtl = SERVER_DEFAULTS.memoryBroker.historyTtl, now = Date.now, epoch = randomEpoch } = options;
-  const streams = new Map<string, Stream>();
-  // The streams without listeners that still hold history, least recently touched first:
-  // reduced to their positions in that order, historyTtl after they were touched (their
-  // history has expired by then).
-  const idle = new Map<string, Stream>();
-  // The positions of idle streams without history, in two generations of historyTtl
-  // each: kept for historyTtl at least, and dropped at the second rotation after (about
-  // twice that while the broker is in use), with no time stored per stream.
-  let recent = new Map<string, StreamPosition>();
-  let older = new Map<string, StreamPosition>();
-  let rotated = now();
+  const store = new StreamStore(historySize, historyTtl, now, epoch);
   const presence = new Map<string, Set<string>>();
-
-  const trim = (s: Stream): void => {
-    const oldest = now() - historyTtl;
-    while (s.history.length > historySize || (s.history.length > 0 && s.history[0]!.at < oldest)) s.history.shift();
-  };
-  const forgetExpired = (): void => {
-    const at = now();
-    if (at - rotated >= historyTtl) {
-      // Every position in `recent` was kept before rotated + historyTtl.
-      older = at - rotated >= 2 * historyTtl ? new Map() : recent;
-      recent = new Map();
-      rotated = at;
-    }
-    for (const [key, s] of idle) {
-      if (s.touched >= at - historyTtl) break;
-      idle.delete(key);
-      streams.delete(key);
-      recent.set(key, { epoch: s.epoch, offset: s.offset });
-    }
-  };
-  const stream = (key: string): Stream => {
-    forgetExpired();
-    let s = streams.get(key);
-    if (!s) {
-      const kept = recent.get(key) ?? older.get(key);
-      if (kept) {
-        recent.delete(key);
-        older.delete(key);
-      }
-      s = { epoch: kept?.epoch ?? epoch(), offset: kept?.offset ?? 0, history: [], listeners: new Set(), touched: now() };
-      streams.set(key, s);
-    }
-    return s;
-  };
-  /**
-   * A stream with no listener left: kept whole while it holds history, as its position
-   * alone after. `touched` (a message, a listener leaving) restarts its time; a read does not.
-   */
-  const settle = (key: string, s: Stream, touched: boolean): void => {
-    if (s.listeners.size > 0 || streams.get(key) !== s || (!touched && idle.has(key))) return;
-    s.touched = now();
-    idle.delete(key); // to the end, if it goes back: the order stays by time
-    trim(s);
-    if (s.history.length > 0) return void idle.set(key, s);
-    streams.delete(key);
-    recent.set(key, { epoch: s.epoch, offset: s.offset });
-  };
 
   return {
     async publish(key, data) {
-      const s = stream(key);
+      const s = store.get(key);
       const message: BrokerMessage = { epoch: s.epoch, offset: ++s.offset, data };
       s.history.push({ message, at: now() });
-      trim(s);
-      settle(key, s, true);
+      store.trim(s);
+      store.settle(key, s, true);
       for (const listener of [...s.listeners]) {
         try {
           listener(message);
@@ -144,20 +79,20 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
       return message;
     },
     async listen(key, listener) {
-      const s = stream(key);
+      const s = store.get(key);
       s.listeners.add(listener);
-      idle.delete(key);
+      store.listened(key);
       return () => {
         if (!s.listeners.delete(listener)) return;
-        forgetExpired();
-        settle(key, s, true);
+        store.forgetExpired();
+        store.settle(key, s, true);
       };
     },
     async replay(key, since): Promise<Replay> {
-      const s = stream(key);
-      trim(s);
+      const s = store.get(key);
+      store.trim(s);
       const replay = replayOf(s, since, since === undefined ? [] : s.history.map((h) => h.message));
-      settle(key, s, false);
+      store.settle(key, s, false);
       return replay;
     },
     async join(key, member) {
@@ -174,10 +109,7 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
       return [...(presence.get(key) ?? [])];
     },
     async close() {
-      streams.clear();
-      idle.clear();
-      recent.clear();
-      older.clear();
+      store.clear();
       presence.clear();
     },
   };
