@@ -1,0 +1,166 @@
+/**
+ * The publish path of rxwire's SERVER: `node --import tsx bench/publish/index.ts [--quick] [--rounds N] [--count N] [--json file]`,
+ * or `runPublish({ quick, rounds, count })` from another script (it returns the markdown and the figures).
+ *
+ * A server process publishes `count` messages of about 100 bytes as fast as it can to one
+ * client process that counts them; against it, a plain `ws` server sending the same JSON
+ * (`JSON.stringify` + `ws.send`) to the same client. With 1 stream (one socket holding one
+ * subscription) and with 1,000 streams of one subscriber each (1,000 sockets in the client
+ * process; message n goes to stream n % 1,000, so the total rate is the same). rxwire
+ * awaits each `server.publish` (a backend handling one event at a time), and at 1 stream
+ * also pipelines them (batches of 100 awaited together). Every loop yields to I/O after
+ * each 100 messages. See server.ts and client.ts.
+ *
+ * Msgs/s: measured messages / (the last delivery - the first publish), one host, one clock.
+ * Server CPU: user + system time of the server process over the run, per message. Each
+ * run is a fresh server and client process after a warm-up of `count / 10` messages;
+ * cases rotate round by round; the ratio to the plain `ws` pair is taken per round.
+ * A run that loses, duplicates or reorders a message fails.
+ *
+ * Set PUBLISH_CPU_PROF=<dir> to write a `--cpu-prof` profile of every server process there.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Child } from '../child';
+import { median } from '../stats';
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const tsx = ['--import', 'tsx'];
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+export interface PublishOptions {
+  quick: boolean;
+  rounds: number;
+  /** Messages per run (a multiple of 1,000). */
+  count: number;
+}
+
+interface Case {
+  name: string;
+  server: 'rxwire' | 'rxwire-pipelined' | 'ws';
+  streams: number;
+}
+
+export const PUBLISH_CASES: Case[] = [
+  { name: 'rxwire, `await server.publish` each', server: 'rxwire', streams: 1 },
+  { name: 'rxwire, `server.publish` pipelined (100 at a time)', server: 'rxwire-pipelined', streams: 1 },
+  { name: 'plain `ws`: `JSON.stringify` + `ws.send`', server: 'ws', streams: 1 },
+  { name: 'rxwire, `await server.publish` each', server: 'rxwire', streams: 1000 },
+  { name: 'plain `ws`: `JSON.stringify` + `ws.send`', server: 'ws', streams: 1000 },
+];
+
+export interface PublishRun {
+  server: Case['server'];
+  streams: number;
+  round: number;
+  rate: number;
+  cpuPerMessage: number;
+}
+
+export interface PublishData {
+  date: string;
+  node: string;
+  count: number;
+  rounds: number;
+  runs: PublishRun[];
+}
+
+/** One run: a fresh server and client process, a warm-up, then `count` measured messages. */
+export async function publishRun(c: Case, count: number): Promise<{ rate: number; cpuPerMessage: number }> {
+  const started: Child[] = [];
+  try {
+    const prof = process.env.PUBLISH_CPU_PROF;
+    const srv = new Child(`${c.server} publish server`, process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...tsx, here('./server.ts'), c.server, String(c.streams)]);
+    started.push(srv);
+    const { port } = await srv.json<{ port: number }>(30_000, 'its port');
+    const kind = c.server === 'ws' ? 'ws' : 'rxwire';
+    const warm = Math.max(c.streams, Math.round(count / 10 / c.streams) * c.streams);
+    const client = new Child(`${c.server} publish client`, process.execPath, [...tsx, here('./client.ts'), kind, `ws://127.0.0.1:${port}`, String(c.streams), String(warm), String(count)]);
+    started.push(client);
+    await client.json(60_000, 'its connected line');
+    await srv.command({ run: { count: warm, warm: true } }, 60_000, 'the end of the warm-up');
+    await client.json(60_000, 'its ready line');
+    const { cpu: before } = await srv.command<{ cpu: number }>({ cpu: true }, 10_000, 'its CPU time');
+    const { first } = await srv.command<{ first: number }>({ run: { count, warm: false } }, 180_000, 'the end of the run');
+    const { result } = await client.json<{ result: { deliveries: number; disorder: number; unexpected: number; last: number; reason: string } }>(180_000, 'its result');
+    const { cpu: after } = await srv.command<{ cpu: number }>({ cpu: true }, 10_000, 'its CPU time');
+    if (result.deliveries !== count || result.disorder !== 0 || result.unexpected !== 0) {
+      throw new Error(`${c.server}, ${c.streams} streams: ${result.deliveries} of ${count} delivered, ${result.disorder} out of order, ${result.unexpected} unexpected (${result.reason})`);
+    }
+    return { rate: (count / (result.last - first)) * 1000, cpuPerMessage: (after - before) / count };
+  } finally {
+    await Promise.allSettled(started.map((c) => c.stop()));
+  }
+}
+
+export async function runPublish(options: PublishOptions): Promise<{ markdown: string; data: PublishData }> {
+  const rounds = Math.max(1, options.rounds);
+  const count = options.quick ? 20_000 : options.count;
+  const data: PublishData = { date: new Date().toISOString(), node: process.version, count, rounds, runs: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < PUBLISH_CASES.length; i++) {
+      const c = PUBLISH_CASES[(i + r) % PUBLISH_CASES.length]!;
+      const { rate, cpuPerMessage } = await publishRun(c, count);
+      data.runs.push({ server: c.server, streams: c.streams, round: r + 1, rate, cpuPerMessage });
+      log(`publish round ${r + 1}: ${c.server}, ${c.streams} stream(s): ${Math.round(rate / 100) / 10}k msgs/s, ${cpuPerMessage.toFixed(2)} µs server CPU per message`);
+    }
+  }
+  return { markdown: publishMarkdown(data), data };
+}
+
+const k = (x: number) => (x >= 100_000 ? `${Math.round(x / 1000)}k` : `${(x / 1000).toFixed(1)}k`);
+const spread = (values: number[], format: (x: number) => string) => `${format(median(values))} (${format(Math.min(...values))}–${format(Math.max(...values))})`;
+
+/** The runs of one case, by round. */
+const runsOf = (data: PublishData, server: string, streams: number) => data.runs.filter((x) => x.server === server && x.streams === streams);
+
+/** Per round: the case's rate over the plain `ws` pair's at the same streams. */
+function ratios(data: PublishData, server: string, streams: number): number[] {
+  const raw = runsOf(data, 'ws', streams);
+  return runsOf(data, server, streams).map((x) => x.rate / raw.find((w) => w.round === x.round)!.rate);
+}
+
+/** The "Publish path" section of docs/benchmarks.md (the table and the target line). */
+export function publishMarkdown(data: PublishData): string {
+  const lines = [
+    `### Publish path (${data.rounds} round(s), ${data.count.toLocaleString('en')} messages per run, Node ${data.node}, ${data.date.slice(0, 10)})`,
+    '',
+    `\`npm run bench\` (or alone: \`npx tsx bench/publish/index.ts --rounds N\`). A server process publishes messages of about 100 bytes as fast as it can to a client process of raw \`ws\` sockets that \`JSON.parse\` every frame and check every message arrived once and in order; against it a plain \`ws\` server sending the same JSON (\`JSON.stringify\` + \`ws.send\`) to the same client. rxwire runs with validation on (every message decoded by its \`t.type\` codec), the memory broker (history of 100 per stream), and awaits each \`server.publish\`, as a backend handling one event at a time would; the pipelined row calls it 100 times and awaits the batch. Every loop yields to I/O after each 100 messages. 1,000 streams: 1,000 sockets of one subscription each, message n to stream n mod 1,000 (the same total rate). Msgs/s: measured messages over the time from the first publish to the last delivery; each run a fresh server and client process after a warm-up of a tenth as many; cases rotate round by round; the ratio is rxwire's rate over the plain \`ws\` pair's in the same round. Medians (min–max).`,
+    '',
+    '| server | streams | msgs/s | vs plain `ws` pair, per round | server CPU µs per message |',
+    '|---|---|---|---|---|',
+  ];
+  for (const c of PUBLISH_CASES) {
+    const rs = runsOf(data, c.server, c.streams);
+    const vs = c.server === 'ws' ? '1.00' : spread(ratios(data, c.server, c.streams), (x) => x.toFixed(2));
+    lines.push(`| ${c.name} | ${c.streams.toLocaleString('en')} | ${spread(rs.map((x) => x.rate), k)} | ${vs} | ${spread(rs.map((x) => x.cpuPerMessage), (x) => x.toFixed(2))} |`);
+  }
+  const one = median(ratios(data, 'rxwire', 1));
+  const many = median(ratios(data, 'rxwire', 1000));
+  lines.push(
+    '',
+    `Target: rxwire (awaiting each publish, validation on) at least 0.8 of the plain \`ws\` pair: 1 stream **${one >= 0.8 ? 'met' : 'not met'}** (${one.toFixed(2)}); 1,000 streams of one subscriber each **${many >= 0.8 ? 'met' : 'not met'}** (${many.toFixed(2)}).`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const flag = (name: string, fallback: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
+  const quick = args.includes('--quick');
+  const json = args.indexOf('--json');
+  runPublish({ quick, rounds: flag('rounds', quick ? 1 : 5), count: flag('count', 300_000) })
+    .then(async ({ markdown, data }) => {
+      console.log(markdown);
+      if (json >= 0 && args[json + 1]) {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(args[json + 1]!, JSON.stringify(data, null, 2));
+      }
+      process.exit(0);
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
