@@ -66,12 +66,16 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
     async publish(key, data) {
       const s = store.get(key);
       const message: BrokerMessage = { epoch: s.epoch, offset: ++s.offset, data };
-      s.history.push({ message, at: now() });
-      store.trim(s);
+      const at = now();
+      s.history.push(message, at);
+      store.trim(s, at);
       store.settle(key, s, true);
-      for (const listener of [...s.listeners]) {
+      // The listeners of the moment: one added or removed by a listener takes effect from
+      // the next message. The array is remade only after they changed, not per publish.
+      const listeners = (s.snapshot ??= [...s.listeners]);
+      for (let i = 0; i < listeners.length; i++) {
         try {
-          listener(message);
+          listeners[i]!(message);
         } catch {
           // One listener's failure must not keep the message from the others.
         }
@@ -81,9 +85,11 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
     async listen(key, listener) {
       const s = store.get(key);
       s.listeners.add(listener);
+      s.snapshot = undefined;
       store.listened(key);
       return () => {
         if (!s.listeners.delete(listener)) return;
+        s.snapshot = undefined;
         store.forgetExpired();
         store.settle(key, s, true);
       };
@@ -91,7 +97,7 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
     async replay(key, since): Promise<Replay> {
       const s = store.get(key);
       store.trim(s);
-      const replay = replayOf(s, since, since === undefined ? [] : s.history.map((h) => h.message));
+      const replay = replayOf(s, since, since === undefined ? [] : s.history.toArray());
       store.settle(key, s, false);
       return replay;
     },

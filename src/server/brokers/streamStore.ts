@@ -1,11 +1,79 @@
 import type { BrokerMessage, StreamPosition } from './types';
 
+type Listener = (message: BrokerMessage) => void;
+
+/**
+ * A stream's last messages with the time each came, oldest first, in a ring: keeping one
+ * more and dropping the oldest moves nothing and allocates nothing (an array's `shift`
+ * per publish did both). It grows as messages come, up to `size`.
+ */
+export class History {
+  private messages: Array<BrokerMessage | undefined> = [];
+  private times: number[] = [];
+  /** Where the oldest is. */
+  private head = 0;
+  length = 0;
+
+  constructor(private readonly size: number) {}
+
+  /** Keeps `message`, which came at `at`, dropping the oldest when `size` are kept. */
+  push(message: BrokerMessage, at: number): void {
+    if (this.size <= 0) return;
+    const capacity = this.messages.length;
+    if (this.length < capacity) {
+      const i = (this.head + this.length) % capacity;
+      this.messages[i] = message;
+      this.times[i] = at;
+      this.length += 1;
+    } else if (capacity < this.size) {
+      if (this.head !== 0) this.unwrap();
+      this.messages.push(message);
+      this.times.push(at);
+      this.length += 1;
+    } else {
+      this.messages[this.head] = message;
+      this.times[this.head] = at;
+      this.head = (this.head + 1) % capacity;
+    }
+  }
+
+  /** Drops the messages that came before `oldest`. */
+  expire(oldest: number): void {
+    while (this.length > 0 && this.times[this.head]! < oldest) {
+      this.messages[this.head] = undefined;
+      this.head = (this.head + 1) % this.messages.length;
+      this.length -= 1;
+    }
+  }
+
+  /** The messages kept, oldest first. */
+  toArray(): BrokerMessage[] {
+    const out: BrokerMessage[] = [];
+    for (let i = 0; i < this.length; i++) out.push(this.messages[(this.head + i) % this.messages.length]!);
+    return out;
+  }
+
+  /** Lays the ring out from index 0 again, so that it can grow at its end. */
+  private unwrap(): void {
+    const order = (a: unknown[]) => [...a.slice(this.head), ...a.slice(0, this.head)].slice(0, this.length);
+    this.messages = order(this.messages) as BrokerMessage[];
+    this.times = order(this.times) as number[];
+    this.head = 0;
+  }
+}
+
 /** One stream of the memory broker. */
 export interface Stream {
   readonly epoch: string;
   offset: number;
-  history: Array<{ readonly message: BrokerMessage; readonly at: number }>;
-  readonly listeners: Set<(message: BrokerMessage) => void>;
+  readonly history: History;
+  readonly listeners: Set<Listener>;
+  /**
+   * The listeners as an array, made when a publish needs it after they changed: a
+   * publish calls those of this snapshot, so a listener added or removed while a message
+   * is delivered changes who gets the next one, not that one.
+   */
+  snapshot: readonly Listener[] | undefined;
   /** When it last had a message, or lost its last listener (read while it is idle). */
   touched: number;
 }
@@ -43,16 +111,15 @@ export class StreamStore {
         this.recent.delete(key);
         this.older.delete(key);
       }
-      s = { epoch: kept?.epoch ?? this.epoch(), offset: kept?.offset ?? 0, history: [], listeners: new Set(), touched: this.now() };
+      s = { epoch: kept?.epoch ?? this.epoch(), offset: kept?.offset ?? 0, history: new History(this.historySize), listeners: new Set(), snapshot: undefined, touched: this.now() };
       this.streams.set(key, s);
     }
     return s;
   }
 
-  /** Drops what is past `historySize` or older than `historyTtl`. */
-  trim(s: Stream): void {
-    const oldest = this.now() - this.historyTtl;
-    while (s.history.length > this.historySize || (s.history.length > 0 && s.history[0]!.at < oldest)) s.history.shift();
+  /** Drops what is older than `historyTtl` (the history keeps no more than `historySize` itself). */
+  trim(s: Stream, now = this.now()): void {
+    s.history.expire(now - this.historyTtl);
   }
 
   /** A stream got a listener: it is not idle. */

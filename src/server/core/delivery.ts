@@ -14,17 +14,40 @@ export type Send = (frame: string | SharedText) => void;
 
 // Each message is serialized once, and made into a frame once per subscription id,
 // however many subscribers it goes to (clients usually choose the same ids: "1", "2",
-// ...); a WebSocket transport also frames that text once (SharedText.frame).
-const encoded = new WeakMap<BrokerMessage, { data: string; frames: Map<string, SharedText> }>();
+// ...); a WebSocket transport also frames that text once (SharedText.frame). The texts of
+// the last RECENT messages are kept, in a Map by identity: a fan-out calls every listener
+// with one message in turn, and a replay reads recent messages again. (A WeakMap cost
+// more than serializing: every entry is an ephemeron the garbage collector must trace.)
+const RECENT = 32;
+
+/** A message's serialized data and its frames: the first id's inline (the usual case), others in a Map. */
+interface Encoded {
+  readonly data: string;
+  id: string | undefined;
+  frame: SharedText | undefined;
+  others: Map<string, SharedText> | undefined;
+}
+
+const encoded = new Map<BrokerMessage, Encoded>();
 
 /** The `msg` frame of `message` for subscription `id`, shared by every peer that gets it. */
 export function msgFrame(message: BrokerMessage, id: string): SharedText {
   let cache = encoded.get(message);
-  if (!cache) encoded.set(message, (cache = { data: JSON.stringify(message.data) ?? 'null', frames: new Map() }));
-  let frame = cache.frames.get(id);
-  if (!frame) {
+  if (cache === undefined) {
+    if (encoded.size >= RECENT) encoded.delete(encoded.keys().next().value!);
+    cache = { data: JSON.stringify(message.data) ?? 'null', id: undefined, frame: undefined, others: undefined };
+    encoded.set(message, cache);
+  }
+  if (cache.id === id) return cache.frame!;
+  let frame = cache.others?.get(id);
+  if (frame === undefined) {
     frame = { text: `{"type":"msg","id":${JSON.stringify(id)},"offset":${message.offset},"data":${cache.data}}` };
-    cache.frames.set(id, frame);
+    if (cache.id === undefined) {
+      cache.id = id;
+      cache.frame = frame;
+    } else {
+      (cache.others ??= new Map()).set(id, frame);
+    }
   }
   return frame;
 }

@@ -3,15 +3,12 @@ import type * as t from 'io-ts';
 import { randomUUID } from 'node:crypto';
 import { CloseCode } from '../../protocol/closeCodes';
 import { lookup, type Protocol } from '../../protocol/defineProtocol';
-import { ValidationError } from '../../protocol/errors';
-import { check } from '../../protocol/validate';
-import { canonicalParams } from '../../protocol/canonical';
-import { channelKey } from '../../internal/stableKey';
 import { Tally } from '../../internal/tally';
 import type { Broker, StreamPosition } from '../brokers/types';
 import { memoryBroker } from '../brokers/memoryBroker';
 import { ForbiddenError, ServerClosedError } from '../errors';
 import { Connection } from './connection';
+import { Publishing, checked } from './publishing';
 import type { ConnectionContext, Counted } from './context';
 import { ServerMetrics, type RefusalReason } from './metrics';
 import type { Peer, PeerTransport } from './transport';
@@ -98,7 +95,12 @@ export function createServerCore<A, C>(options: CoreOptions<A, C>): ServerCore<A
     events.next({ type: 'disconnected', connection: connection.info, code: own?.code ?? code, reason: own?.reason ?? reason });
   });
 
-  const streamFor = (channel: string, params: unknown): string => streamOf(protocol, channel, params);
+  const publishing = new Publishing(protocol);
+  const streamFor = (channel: string, params: unknown): string => publishing.streamOf(channel, params);
+  const published = ({ epoch, offset }: StreamPosition): StreamPosition => {
+    tally.add('published');
+    return { epoch, offset };
+  };
 
   return {
     admit: (upgrade) => admit(authenticate, upgrade, upgradeTimeout, scheduler),
@@ -120,14 +122,15 @@ export function createServerCore<A, C>(options: CoreOptions<A, C>): ServerCore<A
     get closed() {
       return closed;
     },
-    async publish(channel, params, message) {
-      if (closed) throw new ServerClosedError();
-      const stream = streamFor(channel, params);
-      const codec = lookup(protocol.channels, channel)?.message as t.Mixed | undefined;
-      const data = codec!.encode(checked(codec, message, `message of channel "${channel}"`));
-      const published = await broker.publish(stream, data);
-      tally.add('published');
-      return { epoch: published.epoch, offset: published.offset };
+    publish(channel, params, message) {
+      // Not an async function: one promise (the broker's, then this) per publish, not three.
+      try {
+        if (closed) throw new ServerClosedError();
+        const stream = publishing.streamOf(channel, params);
+        return broker.publish(stream, publishing.encode(channel, message)).then(published);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     async presence(channel, params) {
       const members = await broker.members(streamFor(channel, params));
@@ -195,23 +198,6 @@ function connectionContext<A>(
     answered: (name, ms) => figures.request(name, ms),
     left,
   };
-}
-
-/**
- * The stream of a channel with these params, as subscriptions key it (keys the params'
- * codec does not declare left out); a `ValidationError` for params that fail their codec.
- */
-function streamOf(protocol: Protocol, channel: string, params: unknown): string {
-  const codec = lookup(protocol.channels, channel)?.params as t.Mixed | undefined;
-  return channelKey(channel, canonicalParams(codec!, checked(codec, params, `params of channel "${channel}"`)));
-}
-
-/** `value` checked by `codec`, decoded; a `ValidationError` saying `what` failed otherwise. */
-function checked(codec: t.Mixed | undefined, value: unknown, what: string): unknown {
-  if (!codec) throw new ValidationError(what, 'not in the protocol');
-  const result = check(codec, value);
-  if (!result.ok) throw new ValidationError(what, result.reason);
-  return result.value;
 }
 
 /**
