@@ -61,14 +61,26 @@ export function attach<A>(socket: WebSocket, peer: Peer<A>): void {
   socket.on('close', (code, reason) => peer.closed(code, reason.toString()));
 }
 
+/** At most this many slices of the ping period, each at least MIN_TICK ms long. */
+const MAX_SLICES = 30;
+const MIN_TICK = 10;
+
 /**
  * Native ping/pong liveness: every `interval`, a socket that did not answer the previous
- * ping is terminated, and the others are pinged.
+ * ping is terminated, and the others are pinged. The sockets are dealt into slices of
+ * the period (up to 30, by arrival), one slice handled per tick: 10,000 sockets get their
+ * pings, and send their pongs, a few hundred at a time rather than in one burst that
+ * would hold up whatever is published meanwhile.
  */
 export function liveness(interval: number): { watch(socket: WebSocket): void; stop(): void } {
-  const sockets = new Map<WebSocket, { alive: boolean }>();
+  const count = Math.max(1, Math.min(MAX_SLICES, Math.floor(interval / MIN_TICK)));
+  const slices = Array.from({ length: count }, () => new Map<WebSocket, { alive: boolean }>());
+  let tick = 0;
+  let joining = 0;
   const timer = setInterval(() => {
-    for (const [socket, state] of sockets) {
+    const slice = slices[tick]!;
+    tick = (tick + 1) % count;
+    for (const [socket, state] of slice) {
       if (!state.alive) {
         socket.terminate();
         continue;
@@ -76,14 +88,16 @@ export function liveness(interval: number): { watch(socket: WebSocket): void; st
       state.alive = false;
       socket.ping();
     }
-  }, interval);
+  }, interval / count);
   timer.unref();
   return {
     watch(socket) {
       const state = { alive: true };
-      sockets.set(socket, state);
+      const slice = slices[joining]!;
+      joining = (joining + 1) % count;
+      slice.set(socket, state);
       socket.on('pong', () => (state.alive = true));
-      socket.once('close', () => sockets.delete(socket));
+      socket.once('close', () => slice.delete(socket));
     },
     stop: () => clearInterval(timer),
   };
