@@ -18,3 +18,5 @@ export type { FakeClose } from './fakeClose';
 export type { FakeSocket, SocketLog } from './fakeSocket';
 export { createFaultProxy } from './faultProxy';
 export type { FaultProxy, FaultProxyOptions } from './faultProxy';
+export { checkConformance, CONFORMANCE_RULES } from './conformance';
+export type { ConformanceChannel, ConformanceLimits, ConformanceOptions, ConformanceRequest, ConformanceResult, ConformanceRule, ConformanceTokens } from './conformance';
