@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +7,10 @@ import { createServer, ForbiddenError, memoryBroker, type Server } from '../../s
 import type { Broker } from '../../src/server/brokers/types';
 import { CONFORMANCE_RULES, checkConformance, type ConformanceOptions, type ConformanceResult } from '../../src/testing';
 import { smartHome } from '../support/smartHome';
+
+const PROTOCOL_MD = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+/** The anchors of the document's sections, as GitHub and TypeDoc make them. */
+const ANCHORS = new Set([...PROTOCOL_MD.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
 
 const HISTORY = 20;
 const LIMITS = {
@@ -72,7 +77,8 @@ describe('checkConformance against rxwire\'s own server', () => {
     expect(result.skipped).toEqual([]);
     expect(result.rules.map((rule) => rule.id)).toEqual(CONFORMANCE_RULES);
     expect(result.passed).toBe(true);
-    for (const rule of result.rules) expect(rule.section).toMatch(/^docs\/protocol\.md#[a-z-]+$/);
+    // Each cites a section docs/protocol.md has.
+    for (const rule of result.rules) expect(ANCHORS, rule.id).toContain(rule.section.replace(/^docs\/protocol\.md#/, ''));
   }, 60_000);
 
   it('keeps every rule it can check with only the required options, and says why it skipped the rest', async () => {
@@ -202,6 +208,11 @@ describe('checkConformance options', () => {
   it('rejects options without a url, a channel or a publish function', async () => {
     await expect(checkConformance({} as ConformanceOptions)).rejects.toMatchObject({ kind: 'INVALID_OPTIONS' });
     await expect(checkConformance({ url: 'ws://127.0.0.1:1' } as ConformanceOptions)).rejects.toMatchObject({ kind: 'INVALID_OPTIONS' });
+  });
+
+  it('docs/protocol.md lists every rule in its section on the kit', () => {
+    const kitSection = PROTOCOL_MD.slice(PROTOCOL_MD.indexOf('## Conformance kit'));
+    for (const id of CONFORMANCE_RULES) expect(kitSection, id).toContain(`\`${id}\``);
   });
 
   it('lists rule ids that are unique and grouped by area', () => {

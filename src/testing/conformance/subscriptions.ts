@@ -16,7 +16,7 @@ export const subscriptionRules: readonly RuleSpec[] = [
   },
   {
     id: 'sub.msg',
-    section: 'msg',
+    section: 'frames-from-the-server',
     description: 'A message published after `subscribed` arrives as `msg` under the subscription\'s id, with the next offset and the data published; `epoch` only when it changes.',
     check: async (kit) => {
       const peer = await kit.connect();
