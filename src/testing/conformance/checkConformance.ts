@@ -46,7 +46,7 @@ const RULE_BUDGET = 12;
  *
  * Node only: needs `ws` installed.
  *
- * @throws {@link InvalidOptionsError} (the promise rejects with it) without a `url`, a
+ * @throws `InvalidOptionsError` from `rxwire` (the promise rejects with it) without a `url`, a
  * `channel` or a `publish` function.
  *
  * @example

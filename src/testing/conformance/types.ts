@@ -56,7 +56,12 @@ export interface ConformanceLimits {
   /** `limits.maxSubscriptions`, for `limits.max-subscriptions` (run when at most 2,000). */
   readonly maxSubscriptions?: number;
   /** `limits.rate`, for `limits.rate` (run when `messages` is at most 10,000). */
-  readonly rate?: { readonly messages: number; readonly interval: number };
+  readonly rate?: {
+    /** Frames allowed per interval. */
+    readonly messages: number;
+    /** The interval in milliseconds. */
+    readonly interval: number;
+  };
   /** `limits.maxPayload` in bytes, for `limits.max-payload` (run when at most 16 MiB). */
   readonly maxPayload?: number;
   /** `limits.maxDepth`, for the `limits.max-depth.*` rules (run when at most 1,000). */
@@ -82,14 +87,26 @@ export interface ConformanceOptions {
    */
   readonly publish: (channel: string, params: unknown, data: unknown) => unknown;
   /** A channel and params that the server refuses with `FORBIDDEN` (`sub.forbidden`). @defaultValue the rule is skipped */
-  readonly forbidden?: { readonly channel: string; readonly params: unknown };
+  readonly forbidden?: {
+    /** The channel. */
+    readonly channel: string;
+    /** Params of it that the server's authorization refuses. */
+    readonly params: unknown;
+  };
   /** A request to send (`req.*` rules). @defaultValue those rules are skipped */
   readonly request?: ConformanceRequest;
   /**
    * Makes the server send event `name` with `data` to every connection (`event.frame`).
    * @defaultValue the rule is skipped
    */
-  readonly emit?: { readonly name: string; readonly data: unknown; readonly send: () => unknown };
+  readonly emit?: {
+    /** The event's name. */
+    readonly name: string;
+    /** Its data, as it should arrive. */
+    readonly data: unknown;
+    /** Makes the server emit it, e.g. `() => server.emit('alert', data)`. */
+    readonly send: () => unknown;
+  };
   /** Tokens, when the server authenticates. @defaultValue connections carry no token; the `auth.*` rules are skipped */
   readonly tokens?: ConformanceTokens;
   /**
@@ -141,5 +158,10 @@ export interface ConformanceResult {
   /** Whether every rule checked was kept. */
   readonly passed: boolean;
   /** Rules not checked, and why (an option not given, a limit too large to reach). */
-  readonly skipped: Array<{ readonly id: string; readonly reason: string }>;
+  readonly skipped: Array<{
+    /** The rule's id. */
+    readonly id: string;
+    /** Why it was not checked. */
+    readonly reason: string;
+  }>;
 }
