@@ -27,7 +27,7 @@ function kitOptions(port: number, publish: ConformanceOptions['publish'], extra:
     url: `ws://127.0.0.1:${port}/live`,
     channel: { name: 'device', params: { id: 'oven-1' }, message: (n) => ({ id: 'oven-1', temperature: n }), invalidParams: { id: 42 } },
     publish,
-    timeout: 1000,
+    timeout: 2000,
     quiet: 100,
     ...extra,
   };
@@ -189,7 +189,48 @@ describe('checkConformance against broken servers', () => {
     expect(result.skipped.map((rule) => rule.id)).toEqual(['req.reply', 'req.invalid-payload']);
   });
 
-  it('a server that closes with the wrong codes and selects the token entry breaks those rules', async () => {
+  it('a server that answers unsub and ends the live subscription on DUPLICATE_ID breaks sub.unsub and sub.duplicate-id, and keeps the rest of the subscription rules it meets', async () => {
+    let offset = 0;
+    const live = new Map<WebSocket, Set<string>>();
+    raw = await rawServer((socket) => {
+      const ids = new Set<string>();
+      live.set(socket, ids);
+      socket.on('close', () => live.delete(socket));
+      socket.send(JSON.stringify({ type: 'welcome', connection: '1', ping: 30_000 }));
+      socket.on('message', (data) => {
+        const frame = JSON.parse(String(data)) as { type: string; id: string; channel: string };
+        const send = (reply: object) => socket.send(JSON.stringify({ ...reply, id: frame.id }));
+        if (frame.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
+        if (frame.type === 'unsub') {
+          ids.delete(frame.id);
+          send({ type: 'unsubscribed' }); // not in the protocol: nothing answers unsub
+        }
+        if (frame.type !== 'sub') return;
+        if (frame.channel !== 'device') return send({ type: 'error', code: 'UNKNOWN_CHANNEL', message: 'no such channel' });
+        if (ids.delete(frame.id)) return send({ type: 'error', code: 'DUPLICATE_ID', message: 'taken' }); // and the live one is gone
+        ids.add(frame.id);
+        send({ type: 'subscribed', epoch: 'E', offset });
+      });
+    });
+    const publish = (_channel: string, _params: unknown, data: unknown) => {
+      offset += 1;
+      for (const [socket, ids] of live) for (const id of ids) socket.send(JSON.stringify({ type: 'msg', id, offset, data }));
+    };
+    const result = await checkConformance(kitOptions(raw.port, publish, { timeout: 300, quiet: 50, only: ['sub.subscribed', 'sub.msg', 'sub.canonical-params', 'sub.unsub', 'sub.duplicate-id', 'sub.unknown-channel'] }));
+    expect(Object.fromEntries(result.rules.map((rule) => [rule.id, rule.kept]))).toEqual({
+      'sub.subscribed': true,
+      'sub.msg': true,
+      'sub.canonical-params': true,
+      'sub.unsub': false,
+      'sub.duplicate-id': false,
+      'sub.unknown-channel': true,
+    });
+    const detail = (id: string) => result.rules.find((rule) => rule.id === id)?.detail;
+    expect(detail('sub.unsub')).toContain('unsubscribed');
+    expect(detail('sub.duplicate-id')).toContain('expected a msg');
+  });
+
+  it('a server that closes with the wrong codes breaks the malformed rules, saying which code came', async () => {
     raw = await rawServer((socket) => {
       socket.send(JSON.stringify({ type: 'welcome', connection: '1', ping: 30_000 }));
       socket.on('message', () => socket.close(1011, 'anything goes'));
