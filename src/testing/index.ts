@@ -6,6 +6,9 @@
  * {@link createFaultProxy} (Node only) puts a real network's faults (drops, half-open
  * connections, latency, cut frames) between a real client and a real server.
  *
+ * {@link checkConformance} (Node only, with `ws`) checks any server against the wire
+ * protocol of docs/protocol.md, rule by rule.
+ *
  * The fake WebSocket runs in browsers and Node; nothing here is needed in production.
  *
  * @packageDocumentation
@@ -18,3 +21,5 @@ export type { FakeClose } from './fakeClose';
 export type { FakeSocket, SocketLog } from './fakeSocket';
 export { createFaultProxy } from './faultProxy';
 export type { FaultProxy, FaultProxyOptions } from './faultProxy';
+export { checkConformance, CONFORMANCE_RULES } from './conformance';
+export type { ConformanceChannel, ConformanceLimits, ConformanceOptions, ConformanceRequest, ConformanceResult, ConformanceRule, ConformanceTokens } from './conformance';
