@@ -66,7 +66,7 @@ export interface PublishData {
 }
 
 /** One run: a fresh server and client process, a warm-up, then `count` measured messages. */
-export async function publishRun(c: Case, count: number): Promise<{ rate: number; cpuPerMessage: number }> {
+export async function publishRun(c: Case, count: number): Promise<{ rate: number; cpuPerMessage: number; systemPerMessage: number }> {
   const started: Child[] = [];
   try {
     const prof = process.env.PUBLISH_CPU_PROF;
@@ -80,14 +80,14 @@ export async function publishRun(c: Case, count: number): Promise<{ rate: number
     await client.json(60_000, 'its connected line');
     await srv.command({ run: { count: warm, warm: true } }, 60_000, 'the end of the warm-up');
     await client.json(60_000, 'its ready line');
-    const { cpu: before } = await srv.command<{ cpu: number }>({ cpu: true }, 10_000, 'its CPU time');
+    const { cpu: before, system: systemBefore } = await srv.command<{ cpu: number; system: number }>({ cpu: true }, 10_000, 'its CPU time');
     const { first } = await srv.command<{ first: number }>({ run: { count, warm: false } }, 180_000, 'the end of the run');
     const { result } = await client.json<{ result: { deliveries: number; disorder: number; unexpected: number; last: number; reason: string } }>(180_000, 'its result');
-    const { cpu: after } = await srv.command<{ cpu: number }>({ cpu: true }, 10_000, 'its CPU time');
+    const { cpu: after, system: systemAfter } = await srv.command<{ cpu: number; system: number }>({ cpu: true }, 10_000, 'its CPU time');
     if (result.deliveries !== count || result.disorder !== 0 || result.unexpected !== 0) {
       throw new Error(`${c.server}, ${c.streams} streams: ${result.deliveries} of ${count} delivered, ${result.disorder} out of order, ${result.unexpected} unexpected (${result.reason})`);
     }
-    return { rate: (count / (result.last - first)) * 1000, cpuPerMessage: (after - before) / count };
+    return { rate: (count / (result.last - first)) * 1000, cpuPerMessage: (after - before) / count, systemPerMessage: (systemAfter - systemBefore) / count };
   } finally {
     await Promise.allSettled(started.map((c) => c.stop()));
   }

@@ -86,7 +86,7 @@ for await (const line of createInterface({ input: process.stdin })) {
       answer({ first: await run(command.run.count, command.run.warm) });
     } else if (command.cpu) {
       const { user, system } = process.cpuUsage();
-      answer({ cpu: user + system });
+      answer({ cpu: user + system, user, system });
     } else {
       answer({ error: `unknown command ${line}` });
     }
