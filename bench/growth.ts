@@ -2,6 +2,7 @@
  * The cost of growth (scenario 6): each scenario's figure at two or three sizes, gathered
  * from the sections of one `npm run bench` run into one table, with charts.
  */
+import { RECONNECT_DEFAULTS } from '../src/index';
 import { barChart, type Bar } from './report';
 import type { PeerData } from './peers/index';
 import type { ScaleData } from './scale/index';
@@ -88,13 +89,14 @@ function growthRows(inbound: InboundGrowth, peers: PeerData, scale: ScaleData): 
     );
   }
 
-  const stormSizes = [...new Set(scale.storm.rounds.map((x) => x.clients))].sort((a, b) => a - b);
-  for (const client of ['rxwire', 'socketio']) {
+  const stormSizes = scale.storm.sizes;
+  const named = `rxwire:${RECONNECT_DEFAULTS.jitter}:${RECONNECT_DEFAULTS.initialDelay}`;
+  for (const contender of [scale.storm.contenders.includes(named) ? named : 'rxwire', 'socketio']) {
     row(
-      `Reconnect storm, ${client === 'rxwire' ? 'rxwire' : 'socket.io-client'}`,
-      'clients',
+      `Reconnect storm, ${contender === 'socketio' ? 'socket.io-client' : 'rxwire (defaults)'}`,
+      `clients (× ${scale.storm.channels} channels)`,
       stormSizes.map((c) => c.toLocaleString('en')),
-      stormSizes.map((c) => `settled in ${ms(median(scale.storm.rounds.filter((x) => x.client === client && x.clients === c).map((x) => x.settled)))} ms`),
+      stormSizes.map((c) => `settled in ${ms(median(scale.storm.rounds.filter((x) => x.contender === contender && x.clients === c).map((x) => x.settled)))} ms`),
     );
   }
 

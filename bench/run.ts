@@ -10,13 +10,15 @@
  * process with a warm-up. Cases alternate round by round (the machine is noisy) and
  * the table reports medians of per-round ratios to raw, with their min–max.
  *
- * Options: --rounds N (default 5), --count N (default 300000), --quick (1 round of 20,000: a smoke run),
+ * Options: --rounds N (default 5), --count N (default 300000), --quick (a smoke run: 1 round of 20,000,
+ * fewer cases, smaller counts, and the Redis, peer and scale sections at once; a line per case on stderr),
  * --scale-rounds N (default 3), --peer-rounds N (default 5), --inbound-only (the first table alone, nothing written).
  *
  * Then the peers (bench/peers: raw ws, reconnecting-websocket, RxJS multiplex, socket.io
  * against rxwire: throughput, heap per channel, request/reply) and the server at scale
  * (bench/scale: fan-out to 1,000 and 10,000 clients against socket.io and a plain ws
- * loop, and a reconnect storm of 1,000 clients). A full run writes docs/benchmarks.md.
+ * loop, and reconnect storms of 1,000 and 10,000 clients with 10 channels each). A full run
+ * writes docs/benchmarks.md. Progress goes to stderr, a line as each section and case starts and ends.
  *
  * Then a second table: fan-out from one publisher to many clients, through Redis across two
  * server processes and, for comparison, on one process with the memory broker (bench/fanout.ts,
@@ -44,6 +46,17 @@ const count = quick ? 20_000 : flag('count', 300_000);
 const fanout = fanoutOptions(args);
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+/** A progress line on stderr, with the seconds since the start. */
+const started = performance.now();
+const progress = (text: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${text}\n`);
+/** Runs one section of the benchmark, with a line as it starts and as it ends. */
+async function section<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  progress(`${name}: started`);
+  const result = await work();
+  progress(`${name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return result;
+}
 const tsx = ['--import', 'tsx'];
 
 interface Case {
@@ -77,6 +90,13 @@ const sizeCases: Case[] = SIZES.flatMap(({ readings, divisor }) => [
   { name: `rxwire client, 1 channel, ${readings} readings`, mode: 'rxwire' as const, channels: 1, readings, divisor },
 ]);
 const allCases = [...cases, ...sizeCases];
+/**
+ * What --quick runs of the inbound cases: raw, rxwire at 1 and 10,000 channels, the bare Map at
+ * 1 and 10,000, and the first message size (a smoke run: every path once, in little time).
+ */
+const QUICK_CASES = new Set([cases[0], cases[1], cases[4], cases[6], cases[7], sizeCases[0], sizeCases[1]].map((c) => c!.name));
+const runCases = quick ? allCases.filter((c) => QUICK_CASES.has(c.name)) : allCases;
+const ran = (c: Case) => runCases.includes(c);
 
 interface Result {
   rate: number;
@@ -104,21 +124,24 @@ async function runRounds(): Promise<{ results: Results; ratios: Ratios }> {
   try {
     for (let round = 0; round < rounds; round++) {
       // Rotate the order each round so that no case always runs first or last.
-      const order = allCases.map((_, i) => allCases[(i + round) % allCases.length]!);
+      const order = runCases.map((_, i) => runCases[(i + round) % runCases.length]!);
       const roundRates = new Map<string, number>();
       for (const c of order) {
+        progress(`inbound round ${round + 1}/${rounds}: ${c.name} ...`);
         const result = runCase(port, c);
+        progress(`inbound round ${round + 1}/${rounds}: ${c.name}: ${Math.round(result.rate / 1000)}k msgs/s`);
         results.get(c.name)!.push(result);
         roundRates.set(c.name, result.rate);
       }
       const raw = roundRates.get(cases[0]!.name)!;
-      for (const c of cases) ratios.get(c.name)!.push(roundRates.get(c.name)! / raw);
+      for (const c of cases.filter(ran)) ratios.get(c.name)!.push(roundRates.get(c.name)! / raw);
       // A size case is compared with raw at the same size.
       for (let i = 0; i < sizeCases.length; i += 2) {
+        if (!ran(sizeCases[i]!)) continue;
         const rawAtSize = roundRates.get(sizeCases[i]!.name)!;
         for (const c of [sizeCases[i]!, sizeCases[i + 1]!]) ratios.get(c.name)!.push(roundRates.get(c.name)! / rawAtSize);
       }
-      process.stderr.write(`round ${round + 1}/${rounds} done\n`);
+      progress(`inbound round ${round + 1}/${rounds} done`);
     }
   } finally {
     server.kill('SIGTERM');
@@ -156,7 +179,7 @@ function inboundTable(results: Results, ratios: Ratios): { lines: string[]; bars
   ];
   const bars: Bar[] = [];
   const spreadOf = (r: number[]) => (r.length ? `${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})` : '—');
-  for (const c of cases) {
+  for (const c of cases.filter(ran)) {
     const rate = rateOf(results, c.name);
     const r = ratios.get(c.name)!;
     const heap = results.get(c.name)!.map((x) => x.heapPerChannel).filter((x): x is number => x !== undefined);
@@ -194,6 +217,7 @@ function sizeTable(results: Results, ratios: Ratios): { lines: string[]; bySize:
   const bytesOf = (name: string) => median(results.get(name)!.map((r) => r.bytes ?? 0));
   sizeRow('~100 B', cases[0]!.name, cases[1]!.name, bytesOf(cases[0]!.name));
   for (let i = 0; i < sizeCases.length; i += 2) {
+    if (!ran(sizeCases[i]!)) continue;
     const bytes = bytesOf(sizeCases[i]!.name);
     sizeRow(`~${bytes >= 1000 ? `${Math.round(bytes / 1000)} KB` : `${bytes} B`}`, sizeCases[i]!.name, sizeCases[i + 1]!.name, bytes);
   }
@@ -211,7 +235,7 @@ const INTRO = [
 ].join('\n');
 
 async function main(): Promise<void> {
-  const { results, ratios } = await runRounds();
+  const { results, ratios } = await section('inbound throughput', runRounds);
   const { lines, bars } = inboundTable(results, ratios);
   const { lines: sizeLines, bySize } = sizeTable(results, ratios);
   lines.push(...sizeLines, '');
@@ -221,28 +245,33 @@ async function main(): Promise<void> {
 
   if (args.includes('--inbound-only')) return;
 
-  sections.push(`## Fan-out through Redis\n\n${(await capture(() => runFanout(fanout))).text}`);
-
   const inboundGrowth: InboundGrowth = {
-    byChannels: [cases[1]!, cases[2]!, cases[3]!, cases[4]!].map((c) => ({ channels: c.channels, rate: rateOf(results, c.name) })),
-    heap: [cases[3]!, cases[4]!].map((c) => ({ channels: c.channels, bytes: heapOf(results, c.name) })),
+    byChannels: [cases[1]!, cases[2]!, cases[3]!, cases[4]!].filter(ran).map((c) => ({ channels: c.channels, rate: rateOf(results, c.name) })),
+    heap: [cases[3]!, cases[4]!].filter(ran).map((c) => ({ channels: c.channels, bytes: heapOf(results, c.name) })),
     bySize,
   };
 
-  const peers = await runPeers({ quick, rounds: quick ? 1 : flag('peer-rounds', 5), count });
+  // --quick is a smoke run: its figures mean nothing, so its three independent sections
+  // run at once (a full run runs them one after the other, alone on the machine).
+  const fanoutSection = () => section('fan-out through Redis', () => (quick ? runFanout(fanout).then(() => ({ text: '(quick run: printed above)' })) : capture(() => runFanout(fanout))));
+  const peersSection = () => section('peers', () => runPeers({ quick, rounds: quick ? 1 : flag('peer-rounds', 5), count: quick ? 5000 : count }));
+  const scaleSection = () => section('server at scale (fan-out, reconnect storm)', () => runScale({ quick, rounds: quick ? 1 : flag('scale-rounds', 3) }));
+  const [redis, peers, scale] = quick
+    ? await Promise.all([fanoutSection(), peersSection(), scaleSection()])
+    : [await fanoutSection(), await peersSection(), await scaleSection()];
+  sections.push(`## Fan-out through Redis\n\n${redis.text}`);
   console.log(`\n${peers.markdown}`);
   sections.push(`## Against the libraries users would pick instead\n\n${peers.markdown}`);
-
-  const scale = await runScale({ quick, rounds: quick ? 1 : flag('scale-rounds', 3) });
   console.log(`\n${scale.markdown}`);
   sections.push(`## The server at scale\n\n${scale.markdown}`);
 
   const growth = growthSection(inboundGrowth, peers.data, scale.data);
   console.log(`\n${growth.markdown}`);
   sections.unshift(growth.markdown);
-  charts.push(...growth.charts);
+  charts.push(...growth.charts, ...scale.charts);
 
   if (!quick) console.log(`\nwritten: ${writeReport(INTRO, sections, charts)}`);
+  progress('done');
 }
 
 main().catch((error) => {

@@ -42,10 +42,10 @@ export function peerCases(quick: boolean, count: number): PeerCases {
   const warmup = Math.min(50_000, count);
   // multiplex runs every message through every channel's filter: at 10,000 channels it
   // manages about a thousand messages a second, so its message count is capped.
-  const multiplexCap = Math.min(count, quick ? 2_000 : 20_000);
-  const multiplexWarmup = quick ? 500 : 2_000;
-  const requests = quick ? 1_000 : 10_000;
-  const requestWarmup = quick ? 200 : 1_000;
+  const multiplexCap = Math.min(count, quick ? 300 : 20_000);
+  const multiplexWarmup = quick ? 100 : 2_000;
+  const requests = quick ? 500 : 10_000;
+  const requestWarmup = quick ? 100 : 1_000;
 
   const throughputCases: ThroughputCase[] = [
     { library: 'raw', name: 'raw `ws` + `JSON.parse`', mode: 'raw', server: 'bench', channels: 1, count, warmup },

@@ -44,7 +44,11 @@ async function runRounds(cases: PeerCases, rounds: number): Promise<{ tpResults:
   /** One client process's result, or undefined (counted as a failure) when it failed. */
   const attempt = async (k: string, args: string[]) => {
     try {
-      return await runClient(args, CLIENT_TIMEOUT);
+      process.stderr.write(`peers: ${k} ...\n`);
+      const t0 = performance.now();
+      const result = await runClient(args, CLIENT_TIMEOUT);
+      process.stderr.write(`peers: ${k}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+      return result;
     } catch (error) {
       fail(k, error);
       return undefined;

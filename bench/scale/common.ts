@@ -2,7 +2,7 @@
 import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as t from 'io-ts';
-import { defineProtocol } from '../../src/index';
+import { RECONNECT_DEFAULTS, defineProtocol } from '../../src/index';
 
 export const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 export const tsx = ['--import', 'tsx'];
@@ -13,6 +13,11 @@ export const wallClock = (): number => performance.timeOrigin + performance.now(
 /** `feed` with no params: `n` numbers measured messages (warm-ups -1), `t` the publish time, `boot` the server's start. */
 export const scaleProtocol = defineProtocol({
   channels: { feed: { params: t.type({}), message: t.type({ n: t.number, t: t.number, boot: t.number }) } },
+});
+
+/** The storm's channels: `storm` with params `{ ch }`, one stream per channel number; messages carry the server's `boot`. */
+export const stormProtocol = defineProtocol({
+  channels: { storm: { params: t.type({ ch: t.number }), message: t.type({ ch: t.number, boot: t.number }) } },
 });
 
 export { Child } from '../child';
@@ -64,7 +69,23 @@ export function quantile(sorted: number[], q: number): number {
 export const SERVERS = ['rxwire', 'socketio', 'ws'] as const;
 /** Sockets per fan-out client process. */
 export const PER_PROCESS = 2500;
-/** rxwire's reconnect delays in the storm (its defaults), and how often the storm server publishes, in ms. */
-export const INITIAL_DELAY = 1000;
-export const MAX_DELAY = 30_000;
-export const STORM_INTERVAL = 50;
+/** Channels each storm client subscribes to (socket.io: rooms, one `sub` event each). */
+export const STORM_CHANNELS = 10;
+/** How long the storm's server stays down: from the SIGKILL until its replacement (started beforehand, set up, waiting) listens, in ms. */
+export const STORM_DOWNTIME = 1000;
+/** Clients per storm client process. */
+export const STORM_PER_PROCESS = 2500;
+
+/**
+ * A contender of the storm: `socketio` (socket.io-client defaults), `rxwire` (RECONNECT_DEFAULTS)
+ * or `rxwire:<jitter>:<initialDelay>` (the defaults but these two).
+ */
+export type StormContender = string;
+
+/** The contender's label in tables and charts. */
+export function contenderLabel(contender: StormContender): string {
+  if (contender === 'socketio') return 'socket.io-client';
+  const [, jitter, initialDelay] = contender.split(':');
+  if (jitter === undefined) return `rxwire (defaults: ${RECONNECT_DEFAULTS.jitter}, ${RECONNECT_DEFAULTS.initialDelay} ms)`;
+  return `rxwire, ${jitter} jitter, ${initialDelay} ms`;
+}

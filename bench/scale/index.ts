@@ -11,13 +11,16 @@
  *    frame (see fanClient.ts), so that what differs is the server. Per round: deliveries/s
  *    (every delivery / (last delivery - first publish)) and the p50 / p99 of publish stamp
  *    to client receipt (one host, one clock). A round that loses a delivery fails.
- * 5. Reconnect storm: C clients (1,000; quick: 100) on a server publishing every 50 ms; the
- *    server process is SIGKILLed and a new one started on the same port; measured from the
- *    new one listening until every client received a message from it. rxwire: real clients
- *    from `createClient` (default heartbeat, reconnect with exponential backoff and full
- *    jitter, initialDelay 1,000 ms, maxDelay 30,000 ms: the defaults); socket.io: real
- *    socket.io-client sockets with the default reconnection (1,000 ms doubling to 5,000 ms,
- *    randomization 0.5).
+ * 5. Reconnect storm: C clients (1,000 and 10,000; quick: 200), each subscribed to 10 channels,
+ *    on one server process; the server is SIGKILLed and a replacement (started beforehand,
+ *    waiting) listens on the same port STORM_DOWNTIME ms later. "Settled": from the
+ *    replacement listening until its subscription count is back to C × 10; then it publishes
+ *    once per channel and every client must hear it on every channel. Contenders, rotated
+ *    round by round: socket.io-client (defaults: 1,000 ms doubling to 5,000 ms,
+ *    randomization 0.5; 10 rooms, one `sub` event each on every `connect`) and rxwire's
+ *    `createClient` with each jitter (`rxwire:<jitter>:<initialDelay>`) and with
+ *    RECONNECT_DEFAULTS. Clients that gave up and closes with 1008/1013 are counted.
+ *    `--storm-only`, `--storm-sizes`, `--storm-contenders`, `--storm-downtime` choose what runs.
  *
  * Set BENCH_CPU_PROF=<dir> to write a `--cpu-prof` profile of every fan-out server process there.
  *
@@ -27,13 +30,31 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { Child, INITIAL_DELAY, MAX_DELAY, PER_PROCESS, SERVERS, STORM_INTERVAL, freePort, here, histogramQuantile, quantile, tsx } from './common';
+import { RECONNECT_DEFAULTS } from '../../src/index';
+import { Child, PER_PROCESS, contenderLabel, type StormContender, SERVERS, STORM_CHANNELS, STORM_DOWNTIME, STORM_PER_PROCESS, freePort, here, histogramQuantile, quantile, tsx, wallClock } from './common';
 import { warmUp } from '../child';
-import { millis, perSecond, scaleMarkdown } from './markdown';
+import { millis, perSecond, scaleMarkdown, stormCharts } from './markdown';
+
+export { contenderLabel, type StormContender } from './common';
 
 export interface ScaleOptions {
   quick: boolean;
   rounds: number;
+  /** The storm's contenders; default: socket.io and rxwire with each jitter at the default initialDelay (quick: socket.io and rxwire's defaults). */
+  stormContenders?: StormContender[];
+  /** The storm's sizes; default 1,000 and 10,000 clients (quick: 200). */
+  stormSizes?: number[];
+  /** Only the storm (no fan-out). */
+  stormOnly?: boolean;
+  /** The storm server's downtime, in ms (default STORM_DOWNTIME). */
+  stormDowntime?: number;
+}
+
+/** socket.io, and rxwire with each jitter at the default initialDelay (and the defaults, if they are none of those). */
+export function defaultContenders(): StormContender[] {
+  const jitters = ['full', 'equal', 'decorrelated'].map((j) => `rxwire:${j}:${RECONNECT_DEFAULTS.initialDelay}`);
+  const defaults = `rxwire:${RECONNECT_DEFAULTS.jitter}:${RECONNECT_DEFAULTS.initialDelay}`;
+  return ['socketio', ...(jitters.includes(defaults) ? jitters : [...jitters, 'rxwire'])];
 }
 
 export interface FanoutRound {
@@ -50,18 +71,29 @@ export interface FanoutRound {
 }
 
 export interface StormRound {
-  client: string;
+  /** `socketio`, `rxwire` (RECONNECT_DEFAULTS) or `rxwire:<jitter>:<initialDelay>`. */
+  contender: StormContender;
   clients: number;
   round: number;
   /** ms from the kill to the new server listening. */
   downtime: number;
-  /** ms from the new server listening until half / every client got a message from it. */
-  p50: number;
+  /** ms from the new server listening until its subscription count was back to clients × channels (NaN: never). */
   settled: number;
-  /** Highest retry number any client made, and the delay bound of that retry (ms). */
+  /** ms from the new server listening until every client heard it on every channel (NaN: some never did), and until half did. */
+  allBack: number;
+  p50: number;
+  /** ms from the new server listening until the last client was open again. */
+  lastOpen: number;
+  /** Highest retry number any client made, and retries in all (connection attempts after the first). */
   maxAttempt: number;
-  window: number;
+  retries: number;
   back: number;
+  /** Clients that gave up (a final close), which must be none. */
+  givenUp: number;
+  /** Closes with 1008 or 1013 (rate limit, try again later), counted by the server and the clients; peers refused at the upgrade. */
+  limitCloses: number;
+  refused: number;
+  serverCloses: Record<string, number>;
 }
 
 export interface ScaleData {
@@ -70,7 +102,7 @@ export interface ScaleData {
   quick: boolean;
   rounds: number;
   fanout: { messages: number; cases: Array<{ clients: number; rate: number }>; rounds: FanoutRound[] };
-  storm: { initialDelay: number; maxDelay: number; interval: number; rounds: StormRound[] };
+  storm: { channels: number; downtime: number; sizes: number[]; contenders: StormContender[]; rounds: StormRound[] };
 }
 
 
@@ -128,60 +160,91 @@ export async function fanoutRound(server: string, clients: number, messages: num
 
 // ---------------------------------------------------------------- scenario 5: reconnect storm
 
-/** The delay bound of retry `attempt` (1-based). */
-function windowOf(client: string, attempt: number): number {
-  if (attempt < 1) return 0;
-  // rxwire: full jitter in [0, min(maxDelay, initialDelay * 2^(attempt-1))].
-  if (client === 'rxwire') return Math.min(MAX_DELAY, INITIAL_DELAY * 2 ** (attempt - 1));
-  // socket.io-client: min(5000, 1000 * 2^(attempt-1) * (1 ± 0.5)).
-  return Math.min(5000, 1000 * 2 ** (attempt - 1) * 1.5);
+type StormResult = { back: number; backAt: number[]; openAt: number[]; maxAttempt: number; retries: number; codes: Record<string, number>; givenUp: number };
+type ServerReport = { subscriptions: number; connections: number; closes: Record<string, number>; refused: Record<string, number> };
+
+/** Reads a server's lines until one that has `key` (a late `settled` line may come before a report). */
+async function lineWith<T>(srv: Child, key: string, ms: number, what: string): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const value = await srv.json<Record<string, unknown>>(Math.max(1, deadline - performance.now()), what);
+    if (key in value) return value as T;
+  }
 }
 
-export async function stormRound(client: string, clients: number): Promise<Omit<StormRound, 'round'>> {
+export async function stormRound(contender: StormContender, clients: number, downtime = STORM_DOWNTIME): Promise<Omit<StormRound, 'round'>> {
   const started: Child[] = [];
+  const kind = contender === 'socketio' ? 'socketio' : 'rxwire';
+  const [, jitter = 'default', initialDelay = 'default'] = contender.split(':');
   const port = await freePort();
-  const startServer = async (name: string) => {
-    const srv = new Child(name, process.execPath, [...tsx, here('./stormServer.ts'), client, String(port), String(STORM_INTERVAL)]);
+  // Generous for 10,000 clients on this 2-core machine.
+  const settleLimit = clients >= 5000 ? 120_000 : 60_000;
+  const standby = async (name: string) => {
+    const srv = new Child(name, process.execPath, [...tsx, here('./stormServer.ts'), kind, String(port), String(clients), String(STORM_CHANNELS)]);
     started.push(srv);
-    const { listening } = await srv.json<{ listening: number }>(30_000, 'its listening line');
-    return { srv, listening };
+    await srv.json(30_000, 'its standby line');
+    return srv;
   };
+  const listen = async (srv: Child) => (await srv.command<{ listening: number }>({ listen: true }, 10_000, 'its listening line')).listening;
   try {
-    const first = await startServer(`${client} storm server`);
-    const processes = Math.max(1, Math.ceil(clients / 500));
+    const first = { srv: await standby(`${contender} storm server`) };
+    await listen(first.srv);
+    const replacement = await standby(`${contender} storm server (restarted)`);
+    const processes = Math.max(1, Math.ceil(clients / STORM_PER_PROCESS));
     const procs: Child[] = [];
     for (let p = 0; p < processes; p++) {
       const size = Math.floor(clients / processes) + (p < clients % processes ? 1 : 0);
-      const child = new Child(`storm client process ${p + 1}`, process.execPath, [...tsx, here('./stormClient.ts'), client, `ws://127.0.0.1:${port}`, String(size), String(INITIAL_DELAY), String(MAX_DELAY)]);
+      const args = [kind, `ws://127.0.0.1:${port}`, String(size), String(STORM_CHANNELS), jitter, initialDelay];
+      const child = new Child(`storm client process ${p + 1}`, process.execPath, [...tsx, here('./stormClient.ts'), ...args]);
       procs.push(child);
       started.push(child);
     }
-    await Promise.all(procs.map((c) => c.json(60_000, 'its ready line')));
+    await lineWith(first.srv, 'settled', settleLimit, 'every subscription (first server)');
+    await Promise.all(procs.map((c) => c.json(30_000, 'its ready line')));
     await sleep(1000);
 
-    const killedAt = performance.timeOrigin + performance.now();
+    const killedAt = wallClock();
     await first.srv.stop(true);
-    const second = await startServer(`${client} storm server (restarted)`);
-    const limit = 60_000;
-    const timer = setTimeout(() => procs.forEach((c) => c.send({ report: true })), limit);
-    let outs: Array<{ result: { back: number; backAt: number[]; maxAttempt: number } }>;
+    await sleep(downtime - (wallClock() - killedAt));
+    const second = { srv: replacement, listening: await listen(replacement) };
+    let settledAt = NaN;
     try {
-      outs = await Promise.all(procs.map((c) => c.json<{ result: { back: number; backAt: number[]; maxAttempt: number } }>(limit + 10_000, 'its result')));
+      settledAt = (await lineWith<{ settled: number }>(second.srv, 'settled', settleLimit, 'every subscription')).settled;
+    } catch (error) {
+      log(`storm: ${contender}, ${clients} clients: not settled within ${settleLimit} ms (${(error as Error).message.split('\n')[0]})`);
+    }
+    // Every client now hears the server's one message per channel; ask for the results if not.
+    const timer = setTimeout(() => procs.forEach((c) => c.send({ report: true })), Number.isNaN(settledAt) ? 0 : 15_000);
+    let outs: Array<{ result: StormResult }>;
+    try {
+      outs = await Promise.all(procs.map((c) => c.json<{ result: StormResult }>(30_000, 'its result')));
     } finally {
       clearTimeout(timer);
     }
-    const backAt = outs.flatMap((o) => o.result.backAt).map((x) => x - second.listening).sort((a, b) => a - b);
+    second.srv.send({ report: true });
+    const server = await lineWith<ServerReport>(second.srv, 'subscriptions', 10_000, 'its report');
+    const since = (xs: number[]) => xs.map((x) => x - second.listening).sort((a, b) => a - b);
+    const backAt = since(outs.flatMap((o) => o.result.backAt));
+    const openAt = since(outs.flatMap((o) => o.result.openAt));
     const back = outs.reduce((n, o) => n + o.result.back, 0);
-    const maxAttempt = Math.max(...outs.map((o) => o.result.maxAttempt));
+    const codes: Record<string, number> = {};
+    for (const o of outs) for (const [code, n] of Object.entries(o.result.codes)) codes[code] = (codes[code] ?? 0) + n;
+    const limited = (counts: Record<string, number>) => (counts['1008'] ?? 0) + (counts['1013'] ?? 0);
     return {
-      client,
+      contender,
       clients,
       downtime: second.listening - killedAt,
+      settled: settledAt - second.listening,
+      allBack: back === clients ? backAt[backAt.length - 1]! : NaN,
       p50: back ? quantile(backAt, 0.5) : NaN,
-      settled: back === clients ? backAt[backAt.length - 1]! : NaN,
-      maxAttempt,
-      window: windowOf(client, maxAttempt),
+      lastOpen: openAt.length ? openAt[openAt.length - 1]! : NaN,
+      maxAttempt: Math.max(...outs.map((o) => o.result.maxAttempt)),
+      retries: outs.reduce((n, o) => n + o.result.retries, 0),
       back,
+      givenUp: outs.reduce((n, o) => n + o.result.givenUp, 0),
+      limitCloses: limited(server.closes) + limited(codes),
+      refused: Object.values(server.refused).reduce((n, x) => n + x, 0),
+      serverCloses: server.closes,
     };
   } finally {
     await Promise.allSettled(started.map((c) => c.stop(true)));
@@ -190,47 +253,52 @@ export async function stormRound(client: string, clients: number): Promise<Omit<
 
 // ---------------------------------------------------------------- the benchmark
 
-export async function runScale(options: ScaleOptions): Promise<{ markdown: string; data: ScaleData }> {
+export async function runScale(options: ScaleOptions): Promise<{ markdown: string; data: ScaleData; charts: Array<{ name: string; caption: string; svg: string }> }> {
   const { quick } = options;
   const rounds = Math.max(1, options.rounds);
-  const sizes = quick ? [100, 500] : [1000, 10_000];
+  const sizes = quick ? [100] : [1000, 10_000];
   const messages = quick ? 100 : 200;
   // A steady offered load: 100 messages/s, and 5/s at 10,000 clients (50k deliveries/s: at
   // 10/s this 2-core machine, which also runs the 10,000 client sockets, saturates, and every
   // server falls behind); and at the smaller size, the same messages back to back.
   const rateOf = (clients: number) => (clients >= 10_000 ? 5 : 100);
   const cases = [...sizes.map((clients) => ({ clients, rate: rateOf(clients) })), { clients: sizes[0]!, rate: 0 }];
-  // The storm at two sizes, to show how settling grows with the crowd; the target is on the larger.
-  const stormSizes = quick ? [50, 100] : [300, 1000];
-  const stormClients = stormSizes[stormSizes.length - 1]!;
+  const stormSizes = options.stormSizes ?? (quick ? [200] : [1000, 10_000]);
+  const contenders = options.stormContenders ?? (quick ? ['socketio', 'rxwire'] : defaultContenders());
   const data: ScaleData = {
     date: new Date().toISOString(),
     node: process.version,
     quick,
     rounds,
-    fanout: { messages, cases, rounds: [] },
-    storm: { initialDelay: INITIAL_DELAY, maxDelay: MAX_DELAY, interval: STORM_INTERVAL, rounds: [] },
+    fanout: { messages, cases: options.stormOnly ? [] : cases, rounds: [] },
+    storm: { channels: STORM_CHANNELS, downtime: options.stormDowntime ?? STORM_DOWNTIME, sizes: stormSizes, contenders, rounds: [] },
   };
 
   for (let r = 0; r < rounds; r++) {
-    for (const { clients, rate } of cases) {
+    for (const { clients, rate } of options.stormOnly ? [] : cases) {
       for (let i = 0; i < SERVERS.length; i++) {
         const server = SERVERS[(i + r) % SERVERS.length]!;
+        log(`fan-out round ${r + 1}/${rounds}: ${server}, ${clients} clients at ${rate || 'max'}/s ...`);
         const result = await fanoutRound(server, clients, messages, rate);
         data.fanout.rounds.push({ ...result, round: r + 1 });
-        log(`fan-out round ${r + 1}: ${server} ${clients} clients at ${rate || 'max'}/s: ${perSecond(result.deliveriesPerSecond)}/s p50 ${millis(result.p50)} ms p99 ${millis(result.p99)} ms`);
+        log(`fan-out round ${r + 1}/${rounds}: ${server}, ${clients} clients at ${rate || 'max'}/s: ${perSecond(result.deliveriesPerSecond)}/s p50 ${millis(result.p50)} ms p99 ${millis(result.p99)} ms`);
       }
     }
     for (const size of stormSizes) {
-      for (const client of r % 2 ? ['socketio', 'rxwire'] : ['rxwire', 'socketio']) {
-        const result = await stormRound(client, size);
+      // Rotate the order each round so that no contender always goes first.
+      for (let i = 0; i < contenders.length; i++) {
+        const contender = contenders[(i + r) % contenders.length]!;
+        log(`storm round ${r + 1}/${rounds}: ${contenderLabel(contender)}, ${size} clients ...`);
+        const result = await stormRound(contender, size, options.stormDowntime ?? STORM_DOWNTIME);
         data.storm.rounds.push({ ...result, round: r + 1 });
-        log(`storm round ${r + 1}: ${client}, ${size} clients: settled ${millis(result.settled)} ms (p50 ${millis(result.p50)}), retry ${result.maxAttempt}, window ${result.window} ms, ${result.back}/${size} back`);
+        log(
+          `storm round ${r + 1}/${rounds}: ${contenderLabel(contender)}, ${size} clients: settled ${millis(result.settled)} ms, all back ${millis(result.allBack)} ms (p50 ${millis(result.p50)}), down ${millis(result.downtime)} ms, retry ${result.maxAttempt}, ${result.retries} retries, ${result.back}/${size} back, ${result.givenUp} given up, ${result.limitCloses} 1008/1013, closes ${JSON.stringify(result.serverCloses)}`,
+        );
       }
     }
   }
 
-  return { markdown: scaleMarkdown(data, { sizes, messages, cases, stormSizes, rateOf }), data };
+  return { markdown: scaleMarkdown(data, { sizes, messages, cases, rateOf }), data, charts: stormCharts(data) };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -239,7 +307,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const i = args.indexOf('--rounds');
   const rounds = i >= 0 ? Number(args[i + 1]) : quick ? 1 : 3;
   const json = args.indexOf('--json');
-  runScale({ quick, rounds })
+  const list = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1]!.split(',') : undefined);
+  // --storm-only, --storm-sizes 1000,10000, --storm-contenders socketio,rxwire:equal:1000,...
+  runScale({ quick, rounds, stormOnly: args.includes('--storm-only'), stormSizes: list('--storm-sizes')?.map(Number), stormContenders: list('--storm-contenders'), stormDowntime: list('--storm-downtime')?.map(Number)[0] })
     .then(async ({ markdown, data }) => {
       console.log(markdown);
       if (json >= 0 && args[json + 1]) {
