@@ -31,6 +31,7 @@ import { fanoutOptions, runFanout } from './fanout';
 import { barChart, capture, writeReport, type Bar } from './report';
 import { growthSection, type InboundGrowth } from './growth';
 import { runScale } from './scale/index';
+import { runPublish } from './publish/index';
 import { runPeers } from './peers/index';
 import { median } from './stats';
 
@@ -264,6 +265,7 @@ async function main(): Promise<void> {
   sections.push(`## Against the libraries users would pick instead\n\n${peers.markdown}`);
   console.log(`\n${scale.markdown}`);
   sections.push(`## The server at scale\n\n${scale.markdown}`);
+  sections.push((await section('publish path', () => runPublish({ quick, rounds: quick ? 1 : flag('publish-rounds', 5), count: 100_000 }))).markdown);
 
   const growth = growthSection(inboundGrowth, peers.data, scale.data);
   console.log(`\n${growth.markdown}`);
