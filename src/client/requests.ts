@@ -74,7 +74,7 @@ export class RequestTable {
     const timer: Subscription = this.io.scheduler.schedule(() => sink.error(new RequestTimeoutError(name, timeout)), timeout);
     return () => {
       // Left unanswered (timed out, unsubscribed) after it went out: the server may stop working on it.
-      if (this.pending.delete(id) && request.sent && this.adapter.cancel) this.io.sendControl(this.adapter.cancel(request.wire));
+      if (this.pending.delete(id) && request.sent && this.adapter.cancel && !this.io.isClosed()) this.io.sendControl(this.adapter.cancel(request.wire));
       timer.unsubscribe();
     };
   }
