@@ -227,6 +227,7 @@ describe('WireAdapter v2: one decode per frame, and the closed hook', () => {
         adapter: { ...counting(jsonEnvelope(), decoded, closes) },
         auth: undefined,
         heartbeat: { interval: 5, timeout: 5 },
+        statsInterval: 1,
       });
       kit.script('-o---a-P--#', { a: { type: 'event', name: 'x', data: 1 }, P: { type: 'pong' } });
       kit.script('-o');
