@@ -23,12 +23,24 @@ const PING = { type: 'ping' };
 const NOT_GRAPHQL: Inbound = { kind: 'unknown', reason: 'not a graphql-transport-ws message: no known "type"' };
 const NO_RESULT: WireError = { code: 'NO_RESULT', message: 'the operation completed without a result' };
 
-/** One GraphQL error, as a server sends it in `errors` (see the GraphQL specification). */
+/** A place in a GraphQL document. */
+export interface GraphqlLocation {
+  /** The line, from 1. */
+  readonly line: number;
+  /** The column, from 1. */
+  readonly column: number;
+}
+
+/**
+ * One GraphQL error, as a server sends it in `errors` (see the GraphQL specification):
+ * the `data` of the {@link rxwire!RemoteError | RemoteError}s this adapter gives is an
+ * array of them.
+ */
 export interface GraphqlError {
   /** What went wrong. */
   readonly message: string;
   /** Where in the document. */
-  readonly locations?: ReadonlyArray<{ readonly line: number; readonly column: number }>;
+  readonly locations?: ReadonlyArray<GraphqlLocation>;
   /** Where in the result. */
   readonly path?: ReadonlyArray<string | number>;
   /** Anything else the server says; `extensions.code`, when a string, becomes the error's `code`. */
@@ -98,7 +110,7 @@ function documentOf(documents: Readonly<Record<string, string>>, name: string, w
 const defaultConnectionParams = ({ token }: WireContext): Record<string, unknown> | undefined => (token === undefined ? undefined : { token });
 
 /**
- * A {@link WireAdapter} for GraphQL over WebSocket (`graphql-transport-ws`, the protocol
+ * A {@link rxwire!WireAdapter | WireAdapter} for GraphQL over WebSocket (`graphql-transport-ws`, the protocol
  * of the graphql-ws server, Apollo Server, Hasura, Yoga...): the same typed client,
  * channels and requests over a GraphQL server.
  *
@@ -106,12 +118,12 @@ const defaultConnectionParams = ({ token }: WireContext): Record<string, unknown
  *   `open` only on `connection_ack`; nothing else is sent before.
  * - A channel is a `subscribe` with its document and params as variables; its messages
  *   are the results' `data`. A result with errors and data delivers the data and reports
- *   the errors on `errors$` (a {@link RemoteError}); with errors and no data, the channel
- *   errors with a {@link RemoteError} carrying them and `complete` is sent. A server
- *   `error` (validation) errors it with a {@link SubscriptionError}; a server `complete`
+ *   the errors on `errors$` (a {@link rxwire!RemoteError | RemoteError}); with errors and no data, the channel
+ *   errors with a {@link rxwire!RemoteError | RemoteError} carrying them and `complete` is sent. A server
+ *   `error` (validation) errors it with a {@link rxwire!SubscriptionError | SubscriptionError}; a server `complete`
  *   completes it. Leaving a channel sends `complete`.
  * - A request is a `subscribe` with its document: its first result is the reply (a
- *   {@link RemoteError} when it has errors and no data); one that times out or is left
+ *   {@link rxwire!RemoteError | RemoteError} when it has errors and no data); one that times out or is left
  *   sends `complete`.
  * - The server's `ping` is answered with `pong`; the heartbeat pings with `ping`.
  * - Close codes 4400, 4403, 4406, 4409, 4429 and 4500 are fatal (`fatalCloseCodes`).

@@ -10,4 +10,4 @@
  * @module rxwire/graphql
  */
 export { graphqlTransportWs } from './graphqlTransportWs';
-export type { GraphqlDocuments, GraphqlError, GraphqlTransportWsOptions } from './graphqlTransportWs';
+export type { GraphqlDocuments, GraphqlError, GraphqlLocation, GraphqlTransportWsOptions } from './graphqlTransportWs';
