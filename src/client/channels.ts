@@ -115,9 +115,19 @@ export class ChannelRegistry {
     }
   }
 
-  /** A connection opened: subscribe every live channel on it, once, with its last position. */
+  /**
+   * A connection opened: subscribe every live channel on it, once, with its last
+   * position. A channel whose frame the adapter cannot make errors alone.
+   */
   onOpen(): void {
-    for (const entry of this.entries.values()) this.subscribeOnWire(entry);
+    for (const entry of [...this.entries.values()]) {
+      try {
+        this.subscribeOnWire(entry);
+      } catch (error) {
+        this.drop(entry);
+        entry.forEach((observer) => observer.error(error));
+      }
+    }
   }
 
   /** The connection is gone: nothing routed under its ids may be delivered any more. */

@@ -152,6 +152,9 @@ export class Connection {
     this.refresh = false;
     if (this.opens++ > 0) this.tally.add('reconnects');
     this.events.accepted();
+    // What was sent at acceptance may have ended the last hold (a channel that failed):
+    // the socket is then already closed, and must not be announced open.
+    if (this.socket !== socket) return;
     this.setState({ status: 'open', protocol: socket.protocol });
     this.open$.next(true);
   }

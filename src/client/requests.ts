@@ -81,7 +81,15 @@ export class RequestTable {
 
   /** Builds the request's frame now, as it goes out on an accepted connection. */
   private send(request: PendingRequest): void {
-    request.sent = this.io.sendControl(this.adapter.request!(request.wire));
+    let frame: unknown;
+    try {
+      frame = this.adapter.request!(request.wire);
+    } catch (error) {
+      // An adapter that cannot make this frame fails this request alone.
+      this.pending.delete(request.wire.id);
+      return request.sink.error(error);
+    }
+    request.sent = this.io.sendControl(frame);
   }
 
   /** A connection opened: send every request that has not gone out yet. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asyncScheduler } from 'rxjs';
+import { asyncScheduler, take } from 'rxjs';
 import * as t from 'io-ts';
 import { createClient } from '../../src/client/createClient';
 import type { ClientOptions, ConnectionState } from '../../src/client/types';
@@ -7,7 +7,7 @@ import { createFakeWebSocket, closeWith } from '../../src/testing';
 import { defineProtocol } from '../../src/protocol/defineProtocol';
 import type { Inbound, WireAdapter, WireClose, WireContext } from '../../src/protocol/adapter';
 import { jsonEnvelope } from '../../src/protocol/jsonEnvelope';
-import { ConnectionClosedError, RemoteError, RequestTimeoutError, SubscriptionError, type ClientError } from '../../src/protocol/errors';
+import { ConnectionClosedError, InvalidOptionsError, RemoteError, RequestTimeoutError, SubscriptionError, type ClientError } from '../../src/protocol/errors';
 import { graphqlTransportWs } from '../../src/graphql';
 import { testScheduler } from '../support/marbles';
 
@@ -203,6 +203,33 @@ describe('WireAdapter v2: the handshake (graphql-transport-ws on the fake WebSoc
       expectSubscriptions(kit.socketLogs).toBe('^---!');
     });
     expect(log).toEqual(['0:closed:1000', '0:connecting', '2:open', '4:closed:4500']);
+  });
+});
+
+describe('WireAdapter v2: an adapter that cannot make a frame', () => {
+  it('fails the channel or request with no GraphQL document alone, when the connection is acknowledged; the others go on', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const { kit, client } = setup({
+        adapter: graphqlTransportWs<typeof api>({ documents: { channels: { ticks: TICKS } as never, requests: {} as never } }),
+      });
+      kit.script('-Oa--n', { a: ACK, n: next('2', { data: { ticks: { n: 1 } } }) });
+      const missing = new InvalidOptionsError('graphqlTransportWs: no GraphQL document for request "room"');
+      expectObservable(client.request('room', { id: 'attic' })).toBe('--#', undefined, missing);
+      expectObservable(client.channel('ticks', { count: 1 }).pipe(take(1))).toBe('-----(n|)', { n: { ticks: { n: 1 } } });
+      expectObservable(kit.sent$(0)).toBe('-hs--c', { h: INIT, s: sub('2', 1), c: complete('2') });
+    });
+  });
+
+  it('never shows open when the only channel fails at acceptance, and lets the connection go', () => {
+    const log: string[] = [];
+    testScheduler().run(({ expectObservable, expectSubscriptions }) => {
+      const { kit, client } = setup({ adapter: graphqlTransportWs<typeof api>({ documents: { channels: {} as never, requests: {} as never } }) });
+      kit.script('-Oa', { a: ACK });
+      client.state$.subscribe(record(log));
+      expectObservable(client.channel('ticks', { count: 1 })).toBe('--#', undefined, new InvalidOptionsError('graphqlTransportWs: no GraphQL document for channel "ticks"'));
+      expectSubscriptions(kit.socketLogs).toBe('^-!');
+    });
+    expect(log).toEqual(['0:closed:1000', '0:connecting', '2:closed:1000']);
   });
 });
 
