@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'server/index': 'src/server/index.ts', 'redis/index': 'src/redis/index.ts' },
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'server/index': 'src/server/index.ts', 'redis/index': 'src/redis/index.ts', 'graphql/index': 'src/graphql/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

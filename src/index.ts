@@ -76,7 +76,7 @@ export type {
   ResponseOf,
 } from './protocol/defineProtocol';
 export { jsonEnvelope } from './protocol/jsonEnvelope';
-export type { Inbound, WireAdapter, WireError, WireRequest, WireSubscription } from './protocol/adapter';
+export type { Inbound, WireAdapter, WireClose, WireContext, WireError, WireIds, WireRequest, WireSubscription } from './protocol/adapter';
 export type { StreamPosition } from './protocol/position';
 export { formatErrors } from './protocol/validate';
 export type { GapNotice } from './client/types';

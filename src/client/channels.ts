@@ -3,7 +3,7 @@ import type * as t from 'io-ts';
 import { DirectObservable, type Sink } from '../internal/directObservable';
 import { channelKey } from '../internal/stableKey';
 import type { Inbound, WireAdapter } from '../protocol/adapter';
-import { DecodeError, SubscriptionError } from '../protocol/errors';
+import { DecodeError, RemoteError, SubscriptionError } from '../protocol/errors';
 import { check, passesAsIs } from '../protocol/validate';
 import { ChannelEntry, type MessageFrame } from './channelEntry';
 import type { GapNotice } from './types';
@@ -18,6 +18,8 @@ export interface ChannelIo {
   /** The connection and its dispatch, held while any channel is observed. */
   readonly inbound$: Observable<never>;
   onDecodeError(error: DecodeError): void;
+  /** An error the server reported alongside a message it delivered. */
+  onRemoteError(error: RemoteError): void;
   onDuplicate(): void;
   onGap(notice: GapNotice): void;
 }
@@ -113,9 +115,19 @@ export class ChannelRegistry {
     }
   }
 
-  /** A connection opened: subscribe every live channel on it, once, with its last position. */
+  /**
+   * A connection opened: subscribe every live channel on it, once, with its last
+   * position. A channel whose frame the adapter cannot make errors alone.
+   */
   onOpen(): void {
-    for (const entry of this.entries.values()) this.subscribeOnWire(entry);
+    for (const entry of [...this.entries.values()]) {
+      try {
+        this.subscribeOnWire(entry);
+      } catch (error) {
+        this.drop(entry);
+        entry.forEach((observer) => observer.error(error));
+      }
+    }
   }
 
   /** The connection is gone: nothing routed under its ids may be delivered any more. */
@@ -125,9 +137,15 @@ export class ChannelRegistry {
 
   /** Handles the control frames about subscriptions. Returns false for other frames. */
   handleControl(inbound: Inbound): boolean {
-    if (inbound.kind !== 'subscribed' && inbound.kind !== 'subscription-error' && inbound.kind !== 'gap') return false;
+    if (inbound.kind !== 'subscribed' && inbound.kind !== 'subscription-error' && inbound.kind !== 'gap' && inbound.kind !== 'complete') return false;
     const entry = this.routes.get(inbound.key);
     if (!entry) return true; // about a subscription already left: nothing to do
+    if (inbound.kind === 'complete') {
+      // The server ended it: nothing to undo on the wire, nothing to resubscribe.
+      this.drop(entry);
+      entry.forEach((observer) => observer.complete());
+      return true;
+    }
     if (inbound.kind === 'subscribed') {
       if (inbound.epoch === undefined || inbound.offset === undefined) return true;
       if (entry.position === undefined) {
@@ -148,13 +166,23 @@ export class ChannelRegistry {
       if (inbound.lost === 0) return true; // nothing lost: not a gap
       this.gap(entry, inbound.epoch, inbound.from, inbound.to, inbound.lost);
     } else {
-      this.entries.delete(channelKey(entry.channel, entry.params));
-      if (this.entries.size === 0) this.release();
-      this.forget(entry);
-      const error = new SubscriptionError(entry.channel, entry.params, inbound.error.code, inbound.error.message);
+      const { code, message, data } = inbound.error;
+      // A failure inside a subscription the server still runs: tell it to stop.
+      if (inbound.live && entry.wireId !== undefined) this.io.sendControl(this.adapter.unsubscribe(entry.wire(entry.wireId)));
+      this.drop(entry);
+      const error = inbound.live
+        ? new RemoteError(entry.channel, code, message, data, 'channel')
+        : new SubscriptionError(entry.channel, entry.params, code, message);
       entry.forEach((observer) => observer.error(error));
     }
     return true;
+  }
+
+  /** The server ended a channel: it leaves the registry (its observers are told by the caller). */
+  private drop(entry: ChannelEntry): void {
+    this.entries.delete(channelKey(entry.channel, entry.params));
+    if (this.entries.size === 0) this.release();
+    this.forget(entry);
   }
 
   private subscribeOnWire(entry: ChannelEntry): void {
@@ -208,9 +236,15 @@ export class ChannelRegistry {
       entry.offset = offset;
     }
     const data = frame.data;
+    if (frame.error !== undefined) this.remoteError(entry, frame.error);
     if (passesAsIs(entry.codec, data, entry.asIs)) return entry.emit(data);
     const checked = check(entry.codec, data);
     if (checked.ok) entry.emit(checked.value);
     else this.io.onDecodeError(new DecodeError(`message of channel "${entry.channel}": ${checked.reason}`, frame.data));
+  }
+
+  /** An error reported alongside a message (a partial result): on `errors$`, the message still delivered. */
+  private remoteError(entry: ChannelEntry, error: NonNullable<MessageFrame['error']>): void {
+    this.io.onRemoteError(new RemoteError(entry.channel, error.code, error.message, error.data, 'channel'));
   }
 }

@@ -1,10 +1,11 @@
 import { BehaviorSubject, Observable, defer, finalize, share, switchMap, tap, type SchedulerLike } from 'rxjs';
 import { reconnect, type ReconnectConfig } from '../operators/reconnect';
 import { HEARTBEAT_DEFAULTS } from '../operators/heartbeat';
-import { CloseCode, closeCodeOf } from '../protocol/closeCodes';
+import { CloseCode, DEFAULT_FATAL_CLOSE_CODES, closeCodeOf } from '../protocol/closeCodes';
 import { InvalidOptionsError, toClientError, type ClientError, type DecodeError } from '../protocol/errors';
-import type { WireAdapter } from '../protocol/adapter';
+import type { Inbound, WireAdapter, WireIds } from '../protocol/adapter';
 import type { Tally } from '../internal/tally';
+import { reportUnhandled } from '../internal/reportUnhandled';
 import { openSocket, type OpenSocket, type SocketHooks } from './socket';
 import { resolveTarget } from './target';
 import type { ClientCounts } from './stats';
@@ -16,7 +17,7 @@ export const IDLE: ConnectionState = { status: 'closed', code: CloseCode.NormalC
 /** How the connection connects: the client's options, defaults applied. */
 export interface ConnectionConfig {
   url: ClientOptions['url'];
-  protocols: string | string[] | undefined;
+  protocols: string | readonly string[] | undefined;
   auth: AuthOptions | undefined;
   WebSocketCtor: WebSocketConstructor;
   adapter: WireAdapter;
@@ -37,12 +38,14 @@ export interface ConnectionEvents {
   lost(): void;
   /** A retry is scheduled after `error`: what was in flight on the old socket has failed. */
   retrying(error: unknown): void;
-  /** An inbound message, parsed from JSON. */
-  message(message: unknown): void;
+  /** An inbound message, parsed from JSON and decoded by the adapter (once). */
+  message(message: unknown, inbound: Inbound): void;
   /** Something went wrong that does not end the client. */
   error(error: ClientError): void;
   /** A frame could not be read. */
   decodeError(error: DecodeError): void;
+  /** What the ids live on the connection belong to, for the adapter's decode. */
+  readonly ids: WireIds;
 }
 
 /**
@@ -75,7 +78,9 @@ export class Connection {
     const oneAttempt = defer(() => {
       const context: TokenContext = { attempt: this.attempt, refresh: this.refresh };
       this.setState({ status: 'connecting', attempt: this.attempt });
-      return resolveTarget(config.url, config.protocols, config.auth, context).pipe(switchMap((target) => openSocket(target, hooks)));
+      return resolveTarget(config.url, config.protocols, config.auth, context).pipe(
+        switchMap((target) => openSocket(target, hooks, { ...context, token: target.token })),
+      );
     });
     const retries = config.reconnect;
     this.live$ = oneAttempt.pipe(
@@ -84,6 +89,8 @@ export class Connection {
         ? (source: Observable<OpenSocket>) => source
         : reconnect<OpenSocket>({
             ...retries,
+            // The protocol's own fatal codes add to the user's (or the defaults).
+            fatalCodes: [...(retries.fatalCodes ?? DEFAULT_FATAL_CLOSE_CODES), ...(config.adapter.fatalCloseCodes ?? [])],
             scheduler: config.scheduler,
             shouldRetry: (info) => !(info.error instanceof InvalidOptionsError) && (retries.shouldRetry?.(info) ?? true),
             onRetry: (info) => {
@@ -145,12 +152,16 @@ export class Connection {
     this.refresh = false;
     if (this.opens++ > 0) this.tally.add('reconnects');
     this.events.accepted();
+    // What was sent at acceptance may have ended the last hold (a channel that failed):
+    // the socket is then already closed, and must not be announced open.
+    if (this.socket !== socket) return;
     this.setState({ status: 'open', protocol: socket.protocol });
     this.open$.next(true);
   }
 
   private hooks(config: ConnectionConfig): SocketHooks {
     const { adapter, heartbeat } = config;
+    const { ids } = this.events;
     return {
       WebSocketCtor: config.WebSocketCtor,
       heartbeat:
@@ -160,15 +171,25 @@ export class Connection {
               interval: heartbeat.interval ?? HEARTBEAT_DEFAULTS.interval,
               timeout: heartbeat.timeout ?? HEARTBEAT_DEFAULTS.timeout,
               ping: heartbeat.ping ?? adapter.ping(),
-              isPong: heartbeat.isPong ?? ((message: unknown) => adapter.decode(message).kind === 'pong'),
+              isPong: heartbeat.isPong,
             },
       closeTimeout: config.closeTimeout,
       connectTimeout: config.connectTimeout,
-      isAcceptance: adapter.acceptance ? (message: unknown) => adapter.decode(message).kind === 'accepted' : undefined,
+      acceptance: adapter.acceptance === true,
+      decode: (message) => decodeSafely(adapter, message, ids),
+      hello: (context) => adapter.hello?.(context) ?? [],
+      closed: (close) => {
+        // Called from a close event: a throwing adapter is reported as RxJS reports an unhandled error.
+        try {
+          adapter.closed?.(close);
+        } catch (error) {
+          reportUnhandled(error);
+        }
+      },
       maxDepth: config.maxDepth,
       maxPayload: config.maxPayload,
       scheduler: config.scheduler,
-      onMessage: (message) => this.events.message(message),
+      onMessage: (message, inbound) => this.events.message(message, inbound),
       onClosing: (closing) => {
         // A late close event of an older socket must not touch the current one.
         if (this.socket !== closing) return;
@@ -189,5 +210,14 @@ export class Connection {
       onDecodeError: (error) => this.events.decodeError(error),
       onRoundTrip: (rtt) => this.tally.set('roundTripTime', rtt),
     };
+  }
+}
+
+/** Decodes a frame; a custom adapter that throws on a strange frame must not end the connection. */
+function decodeSafely(adapter: WireAdapter, frame: unknown, ids: WireIds): Inbound {
+  try {
+    return adapter.decode(frame, ids);
+  } catch (error) {
+    return { kind: 'unknown', reason: `the adapter could not read a frame: ${(error as Error)?.message ?? error}` };
   }
 }

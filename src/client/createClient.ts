@@ -1,7 +1,7 @@
-import { Observable, ReplaySubject, Subject, Subscription, asyncScheduler, defer, ignoreElements, map, merge, share, takeUntil, tap, throwError } from 'rxjs';
+import { Observable, ReplaySubject, Subject, Subscription, asyncScheduler, defer, ignoreElements, merge, share, takeUntil, tap, throwError } from 'rxjs';
 import { route } from '../operators/route';
-import { ClientClosedError, DecodeError, InvalidOptionsError, ValidationError, type ClientError } from '../protocol/errors';
-import type { Inbound } from '../protocol/adapter';
+import { ClientClosedError, DecodeError, InvalidOptionsError, ValidationError, type ClientError, type RemoteError } from '../protocol/errors';
+import type { Inbound, WireIds } from '../protocol/adapter';
 import type { EmptyProtocol, Protocol } from '../protocol/defineProtocol';
 import { lookup } from '../protocol/defineProtocol';
 import { check } from '../protocol/validate';
@@ -57,8 +57,10 @@ class RxwireClient {
   private readonly tally = clientTally();
   private readonly errors = new Subject<ClientError>();
   private readonly gaps = new Subject<GapNotice>();
-  /** Every inbound message of every socket, parsed from JSON. */
+  /** Every inbound message of every socket, parsed from JSON, for `messages$`. */
   private readonly inbound = new Subject<unknown>();
+  /** The same messages as the adapter read them (once each), for the dispatch. */
+  private readonly decoded = new Subject<Inbound>();
   private readonly closed = new ReplaySubject<void>(1);
   private isClosed = false;
   private ids = 0;
@@ -81,6 +83,7 @@ class RxwireClient {
       nextId: () => String(++this.ids),
       inbound$: defer(() => this.inbound$),
       onDecodeError: this.reportDecodeError,
+      onRemoteError: (error: RemoteError) => this.errors.next(error),
     };
     this.channels = new ChannelRegistry(adapter, { ...io, onDuplicate: () => this.tally.add('duplicates'), onGap: (notice) => this.reportGap(notice) });
     this.requests = new RequestTable(adapter, { ...io, scheduler: scheduler ?? asyncScheduler, onLateReply: () => this.tally.add('lateReplies') });
@@ -154,31 +157,41 @@ class RxwireClient {
   private connectionEvents(): ConnectionEvents {
     return {
       accepted: () => {
-        // Handshake, then subscriptions, then requests, then what the user queued.
-        for (const frame of this.config.adapter.hello?.() ?? []) this.connection.sendControl(frame);
+        // The handshake went out when the socket opened: subscriptions, then requests,
+        // then (once state$ says open) what the user queued.
         this.channels.onOpen();
         this.requests.onOpen();
       },
       lost: () => this.channels.onClose(),
       retrying: (error) => this.requests.onClose(error),
-      message: (message) => this.inbound.next(message),
+      message: (message, inbound) => {
+        this.decoded.next(inbound);
+        this.inbound.next(message);
+      },
+      ids: this.liveIds(),
       error: (error) => this.errors.next(error),
       decodeError: this.reportDecodeError,
     };
   }
 
-  /** Every inbound frame decoded once and routed by one map lookup, the connection held. */
+  /** What each id live on the connection is, for the adapter's decode. */
+  private liveIds(): WireIds {
+    return {
+      kindOf: (id) => (this.channels.routes.has(id) ? 'channel' : this.requests.has(id) ? 'request' : undefined),
+    };
+  }
+
+  /** Every inbound frame, decoded once by the socket, routed by one map lookup, the connection held. */
   private dispatch(): Observable<never> {
-    const { adapter } = this.config;
     return merge(
-      this.inbound.pipe(
-        map((frame) => decodeSafely(adapter.decode, frame)),
+      this.decoded.pipe(
         route<Inbound, string>((message) => (message.kind === 'message' ? message.key : undefined), this.channels.routes),
         tap((message) => {
           if (message.kind === 'message') return; // for a channel already left: dropped
-          if (this.channels.handleControl(message) || this.requests.handle(message) || message.kind === 'pong') return;
+          if (this.channels.handleControl(message) || this.requests.handle(message)) return;
           if (message.kind === 'event') this.events.deliver(message.name, message.data);
           else if (message.kind === 'unknown') this.reportDecodeError(new DecodeError(message.reason, undefined));
+          // pong, reply (answered by the socket), ignore and a late accepted: nothing to do
         }),
       ),
       this.connection.live$,
@@ -202,14 +215,5 @@ class RxwireClient {
       this.config.queue.max,
       this.config.queue.overflow,
     );
-  }
-}
-
-/** Decodes a frame; a custom adapter that throws on a strange frame must not end the connection. */
-function decodeSafely(decode: (frame: unknown) => Inbound, frame: unknown): Inbound {
-  try {
-    return decode(frame);
-  } catch (error) {
-    return { kind: 'unknown', reason: `the adapter could not read a frame: ${(error as Error)?.message ?? error}` };
   }
 }

@@ -87,7 +87,7 @@ export function withDefaults<P extends Protocol>(options: ClientOptions<P>): Cli
   return {
     url,
     WebSocketCtor,
-    protocols,
+    protocols: protocols ?? adapter.protocols,
     auth,
     protocol,
     adapter,

@@ -4,8 +4,8 @@ import { frameSize } from '../internal/utf8';
 
 /** What {@link parseFrame} returns for a frame it dropped (and reported). */
 export const INVALID: unique symbol = Symbol('rxwire.invalid');
-// Pongs are tiny; longer frames are not parsed twice on the hot path.
-const MAX_PONG_LENGTH = 256;
+/** The longest frame a user's own `heartbeat.isPong` is asked about: pongs are tiny. */
+export const MAX_PONG_LENGTH = 256;
 
 /** What parsing a frame reports to. */
 export interface FrameHooks {
@@ -41,14 +41,4 @@ export function parseFrame(data: unknown, hooks: FrameHooks): unknown {
 
 function clip(text: string): string {
   return text.length > 1024 ? `${text.slice(0, 1024)}…` : text;
-}
-
-/** Whether a text frame is the heartbeat's pong (only short frames are parsed to ask). */
-export function isPongFrame(data: unknown, isPong: (message: unknown) => boolean): boolean {
-  if (typeof data !== 'string' || data.length > MAX_PONG_LENGTH) return false;
-  try {
-    return isPong(JSON.parse(data));
-  } catch {
-    return false;
-  }
 }

@@ -70,10 +70,14 @@ export interface AuthOptions {
    *   which JWTs are);
    * - `'query'`: a query parameter named `param` (works everywhere, but URLs land in logs);
    * - `'header'`: `Authorization: Bearer <token>` (Node only: needs the `ws` package
-   *   as `WebSocketCtor`; choosing it with a browser `WebSocket` throws {@link InvalidOptionsError}).
+   *   as `WebSocketCtor`; choosing it with a browser `WebSocket` throws {@link InvalidOptionsError});
+   * - `'handshake'`: nowhere on the upgrade: only the adapter's handshake carries it
+   *   (GraphQL's `connection_init` payload, see {@link WireAdapter.hello}).
+   *
+   * Whatever `via` says, the adapter's `hello` is given the token.
    * @defaultValue 'protocol'
    */
-  via?: 'protocol' | 'query' | 'header';
+  via?: 'protocol' | 'query' | 'header' | 'handshake';
   /**
    * The query parameter's name for `via: 'query'`.
    * @defaultValue 'token'
@@ -136,7 +140,7 @@ export interface ClientOptions<P extends Protocol = EmptyProtocol> {
   WebSocketCtor?: WebSocketConstructor;
   /**
    * Application subprotocols offered to the server.
-   * @defaultValue none (`['rxwire']` when `auth.via` is `'protocol'`, so the token is never the one selected)
+   * @defaultValue the adapter's `protocols`, or none (then `['rxwire']` when `auth.via` is `'protocol'`, so the token is never the one selected)
    */
   protocols?: string | string[];
   /**

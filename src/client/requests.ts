@@ -1,13 +1,14 @@
 import { Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type * as t from 'io-ts';
-import type { Inbound, WireAdapter } from '../protocol/adapter';
+import type { Inbound, WireAdapter, WireRequest } from '../protocol/adapter';
 import { ClientClosedError, ConnectionClosedError, DecodeError, InvalidOptionsError, RemoteError, RequestTimeoutError } from '../protocol/errors';
 import { CloseCode, closeCodeOf } from '../protocol/closeCodes';
 import { checkParsed } from '../protocol/validate';
 
 interface PendingRequest {
   readonly name: string;
-  readonly frame: unknown;
+  /** What the adapter builds the frame from, when it is sent. */
+  readonly wire: WireRequest;
   readonly response: t.Mixed;
   readonly error: t.Mixed | undefined;
   readonly sink: Subscriber<unknown>;
@@ -24,6 +25,8 @@ export interface RequestIo {
   readonly inbound$: Observable<never>;
   readonly scheduler: SchedulerLike;
   onDecodeError(error: DecodeError): void;
+  /** An error the server reported alongside the data of a reply (a partial result). */
+  onRemoteError(error: RemoteError): void;
   onLateReply(): void;
 }
 
@@ -38,6 +41,11 @@ export class RequestTable {
 
   get size(): number {
     return this.pending.size;
+  }
+
+  /** Whether `id` is a request waiting for its reply. */
+  has(id: string): boolean {
+    return this.pending.has(id);
   }
 
   /**
@@ -60,27 +68,34 @@ export class RequestTable {
 
   private start(id: string, name: string, payload: unknown, codecs: { response: t.Mixed; error?: t.Mixed }, sink: Subscriber<unknown>, timeout: number): () => void {
     if (!this.adapter.request) throw new InvalidOptionsError('this wire adapter has no requests');
-    const request: PendingRequest = {
-      name,
-      frame: this.adapter.request({ id, name, payload }),
-      response: codecs.response,
-      error: codecs.error,
-      sink,
-      sent: false,
-    };
+    const request: PendingRequest = { name, wire: { id, name, payload }, response: codecs.response, error: codecs.error, sink, sent: false };
     this.pending.set(id, request);
-    if (this.io.isOpen()) request.sent = this.io.sendControl(request.frame);
+    if (this.io.isOpen()) this.send(request);
     const timer: Subscription = this.io.scheduler.schedule(() => sink.error(new RequestTimeoutError(name, timeout)), timeout);
     return () => {
-      this.pending.delete(id);
+      // Left unanswered (timed out, unsubscribed) after it went out: the server may stop working on it.
+      if (this.pending.delete(id) && request.sent && this.adapter.cancel && !this.io.isClosed()) this.io.sendControl(this.adapter.cancel(request.wire));
       timer.unsubscribe();
     };
+  }
+
+  /** Builds the request's frame now, as it goes out on an accepted connection. */
+  private send(request: PendingRequest): void {
+    let frame: unknown;
+    try {
+      frame = this.adapter.request!(request.wire);
+    } catch (error) {
+      // An adapter that cannot make this frame fails this request alone.
+      this.pending.delete(request.wire.id);
+      return request.sink.error(error);
+    }
+    request.sent = this.io.sendControl(frame);
   }
 
   /** A connection opened: send every request that has not gone out yet. */
   onOpen(): void {
     for (const request of this.pending.values()) {
-      if (!request.sent) request.sent = this.io.sendControl(request.frame);
+      if (!request.sent) this.send(request);
     }
   }
 
@@ -105,7 +120,12 @@ export class RequestTable {
       return true;
     }
     const { sink, name } = request;
-    if (inbound.error) {
+    // Answered: no longer pending, so that its teardown does not cancel it.
+    this.pending.delete(inbound.id);
+    if (inbound.error && inbound.data !== undefined) {
+      // A partial result: the data is the reply; the error is reported beside it.
+      this.io.onRemoteError(new RemoteError(name, inbound.error.code, inbound.error.message, inbound.error.data));
+    } else if (inbound.error) {
       let data = inbound.error.data;
       if (request.error && data !== undefined) {
         const checked = checkParsed(request.error, data);

@@ -132,7 +132,8 @@ export interface Client<P extends Protocol = EmptyProtocol> {
   readonly messages$: Observable<unknown>;
   /**
    * Every error that did not end the client: failed connection attempts, frames that
-   * could not be decoded, dropped outbound messages. Each is one of the
+   * could not be decoded, dropped outbound messages, errors a server reported alongside
+   * the data it delivered (a GraphQL partial result, as a {@link RemoteError}). Each is one of the
    * {@link ClientError} classes, narrowable on `kind`. Completes on `close()`.
    */
   readonly errors$: Observable<ClientError>;

@@ -34,7 +34,8 @@ function malformed(type: string, what: string): Inbound {
  * `message`), `gap` (`id`, `epoch`, optional `from`, `to`, `lost`), `event` (`name`, `data`),
  * `res` (`id` and `data`, or `id` and `error`), `pong`.
  *
- * It is the client's default `adapter`; call it to see or reuse the frames:
+ * It is the client's default `adapter`, one {@link WireAdapter} among others (see
+ * `docs/adapters.md`); call it to see or reuse the frames:
  *
  * @example
  * ```ts

@@ -16,4 +16,21 @@ describe('the browser bundle', () => {
     expect(inputs.some((file) => file.includes('node_modules/rxjs/'))).toBe(true);
     expect(inputs.filter((file) => file.includes('node_modules/ws/') || file.startsWith('node:'))).toEqual([]);
   });
+
+  it('bundles rxwire/graphql for the browser without graphql, graphql-ws, ws or any Node built-in, in a few kilobytes', async () => {
+    const result = await build({
+      entryPoints: ['src/graphql/index.ts'],
+      bundle: true,
+      minify: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile!.inputs);
+    expect(inputs.filter((file) => /node_modules\/(graphql|graphql-ws|ws)\//.test(file) || file.startsWith('node:'))).toEqual([]);
+    // The adapter alone (its share of the errors module included): no GraphQL implementation.
+    expect(result.outputFiles![0]!.contents.byteLength).toBeLessThan(8 * 1024);
+  });
 });

@@ -16,6 +16,7 @@ const entryPoints: Record<string, string> = {
   'rxwire/server': 'src/server/index.ts',
   'rxwire/testing': 'src/testing/index.ts',
   'rxwire/redis': 'src/redis/index.ts',
+  'rxwire/graphql': 'src/graphql/index.ts',
 };
 
 /** One code block: where it is in its markdown file, and its code. */

@@ -14,9 +14,9 @@ describe('the installed package in Node', () => {
   });
   afterAll(async () => redis?.stop());
 
-  it('exports the four entry points this suite checks', () => {
+  it('exports the five entry points this suite checks', () => {
     // A new entry point must be added to the consumers (app.mjs, app.cjs, consumer.ts).
-    expect(entryPoints()).toEqual(['rxwire', 'rxwire/testing', 'rxwire/server', 'rxwire/redis']);
+    expect(entryPoints()).toEqual(['rxwire', 'rxwire/testing', 'rxwire/server', 'rxwire/redis', 'rxwire/graphql']);
   });
 
   for (const [format, file] of [
@@ -36,6 +36,7 @@ describe('the installed package in Node', () => {
         kind: 'CONNECTION_CLOSED',
         sharedClasses: true,
         broker: redis ? 'redis' : 'memory',
+        graphql: 'graphql-transport-ws',
       });
     });
   }

@@ -1,5 +1,6 @@
 import { ConnectionClosedError, ConnectTimeoutError, DecodeError, HeartbeatTimeoutError } from './connection';
 import { MessageDroppedError, QueueOverflowError } from './outbound';
+import { RemoteError } from './remote';
 
 /**
  * What a client reports on `errors$`: every error that did not end the client. Narrow it
@@ -18,7 +19,8 @@ export type ClientError =
   | HeartbeatTimeoutError
   | DecodeError
   | MessageDroppedError
-  | QueueOverflowError;
+  | QueueOverflowError
+  | RemoteError;
 
 /**
  * `error` if it is one of the {@link ClientError} classes; otherwise a
@@ -33,7 +35,8 @@ export function toClientError(error: unknown): ClientError {
     error instanceof HeartbeatTimeoutError ||
     error instanceof DecodeError ||
     error instanceof MessageDroppedError ||
-    error instanceof QueueOverflowError
+    error instanceof QueueOverflowError ||
+    error instanceof RemoteError
   ) {
     return error;
   }

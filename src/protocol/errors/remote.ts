@@ -65,7 +65,10 @@ export class RequestTimeoutError extends RxwireError<typeof ErrorKind.RequestTim
 
 /**
  * The server answered a request with an error (a handler threw a `RequestError`, or the
- * server refused the request with `NOT_FOUND`, `INVALID_PAYLOAD` or `INTERNAL`).
+ * server refused the request with `NOT_FOUND`, `INVALID_PAYLOAD` or `INTERNAL`). Also
+ * what a channel errors with when the server fails inside a live subscription (a GraphQL
+ * `next` with errors and no data), and what `errors$` reports when a message or reply
+ * arrives with errors alongside its data (`of` then says which).
  *
  * @example
  * ```ts
@@ -82,18 +85,20 @@ export class RemoteError<D = unknown> extends RxwireError<typeof ErrorKind.Remot
   override readonly name: string = 'RemoteError';
 
   /**
-   * @param request - the request's name.
+   * @param request - the request's name (the channel's, when `of` is `'channel'`).
    * @param code - the server's machine-readable code.
    * @param serverMessage - the server's explanation.
    * @param data - structured details, decoded by the request's `error` codec where there is one.
+   * @param of - whether `request` names a request or a channel.
    */
   constructor(
     readonly request: string,
     readonly code: string,
     readonly serverMessage: string,
     readonly data?: D,
+    readonly of: 'request' | 'channel' = 'request',
   ) {
-    super(ErrorKind.RemoteError, `request "${request}" failed: ${code}${serverMessage && serverMessage !== code ? ` (${serverMessage})` : ''}`);
+    super(ErrorKind.RemoteError, `${of} "${request}" failed: ${code}${serverMessage && serverMessage !== code ? ` (${serverMessage})` : ''}`);
   }
 }
 
