@@ -78,14 +78,14 @@ export const STORM_PER_PROCESS = 2500;
 
 /**
  * A contender of the storm: `socketio` (socket.io-client defaults), `rxwire` (RECONNECT_DEFAULTS)
- * or `rxwire:<jitter>:<initialDelay>` (the defaults but these two).
+ * or `rxwire:<jitter>:<initialDelay>[:<connectTimeout>]` (the defaults but these).
  */
 export type StormContender = string;
 
 /** The contender's label in tables and charts. */
 export function contenderLabel(contender: StormContender): string {
   if (contender === 'socketio') return 'socket.io-client';
-  const [, jitter, initialDelay] = contender.split(':');
+  const [, jitter, initialDelay, connectTimeout] = contender.split(':');
   if (jitter === undefined) return `rxwire (defaults: ${RECONNECT_DEFAULTS.jitter}, ${RECONNECT_DEFAULTS.initialDelay} ms)`;
-  return `rxwire, ${jitter} jitter, ${initialDelay} ms`;
+  return `rxwire, ${jitter} jitter, ${initialDelay} ms${connectTimeout ? `, connectTimeout ${connectTimeout} ms` : ''}`;
 }

@@ -77,6 +77,8 @@ export interface StormRound {
   round: number;
   /** ms from the kill to the new server listening. */
   downtime: number;
+  /** ms from the first server listening until every client had subscribed to every channel: the clients all start at once (a storm without backoff). */
+  initial: number;
   /** ms from the new server listening until its subscription count was back to clients × channels (NaN: never). */
   settled: number;
   /** ms from the new server listening until every client heard it on every channel (NaN: some never did), and until half did. */
@@ -175,7 +177,7 @@ async function lineWith<T>(srv: Child, key: string, ms: number, what: string): P
 export async function stormRound(contender: StormContender, clients: number, downtime = STORM_DOWNTIME): Promise<Omit<StormRound, 'round'>> {
   const started: Child[] = [];
   const kind = contender === 'socketio' ? 'socketio' : 'rxwire';
-  const [, jitter = 'default', initialDelay = 'default'] = contender.split(':');
+  const [, jitter = 'default', initialDelay = 'default', connectTimeout = 'default'] = contender.split(':');
   const port = await freePort();
   // Generous for 10,000 clients on this 2-core machine.
   const settleLimit = clients >= 5000 ? 120_000 : 60_000;
@@ -188,18 +190,18 @@ export async function stormRound(contender: StormContender, clients: number, dow
   const listen = async (srv: Child) => (await srv.command<{ listening: number }>({ listen: true }, 10_000, 'its listening line')).listening;
   try {
     const first = { srv: await standby(`${contender} storm server`) };
-    await listen(first.srv);
+    const firstListening = await listen(first.srv);
     const replacement = await standby(`${contender} storm server (restarted)`);
     const processes = Math.max(1, Math.ceil(clients / STORM_PER_PROCESS));
     const procs: Child[] = [];
     for (let p = 0; p < processes; p++) {
       const size = Math.floor(clients / processes) + (p < clients % processes ? 1 : 0);
-      const args = [kind, `ws://127.0.0.1:${port}`, String(size), String(STORM_CHANNELS), jitter, initialDelay];
+      const args = [kind, `ws://127.0.0.1:${port}`, String(size), String(STORM_CHANNELS), jitter, initialDelay, connectTimeout];
       const child = new Child(`storm client process ${p + 1}`, process.execPath, [...tsx, here('./stormClient.ts'), ...args]);
       procs.push(child);
       started.push(child);
     }
-    await lineWith(first.srv, 'settled', settleLimit, 'every subscription (first server)');
+    const { settled: firstSettled } = await lineWith<{ settled: number }>(first.srv, 'settled', settleLimit, 'every subscription (first server)');
     await Promise.all(procs.map((c) => c.json(30_000, 'its ready line')));
     await sleep(1000);
 
@@ -234,6 +236,7 @@ export async function stormRound(contender: StormContender, clients: number, dow
       contender,
       clients,
       downtime: second.listening - killedAt,
+      initial: firstSettled - firstListening,
       settled: settledAt - second.listening,
       allBack: back === clients ? backAt[backAt.length - 1]! : NaN,
       p50: back ? quantile(backAt, 0.5) : NaN,
@@ -292,7 +295,7 @@ export async function runScale(options: ScaleOptions): Promise<{ markdown: strin
         const result = await stormRound(contender, size, options.stormDowntime ?? STORM_DOWNTIME);
         data.storm.rounds.push({ ...result, round: r + 1 });
         log(
-          `storm round ${r + 1}/${rounds}: ${contenderLabel(contender)}, ${size} clients: settled ${millis(result.settled)} ms, all back ${millis(result.allBack)} ms (p50 ${millis(result.p50)}), down ${millis(result.downtime)} ms, retry ${result.maxAttempt}, ${result.retries} retries, ${result.back}/${size} back, ${result.givenUp} given up, ${result.limitCloses} 1008/1013, closes ${JSON.stringify(result.serverCloses)}`,
+          `storm round ${r + 1}/${rounds}: ${contenderLabel(contender)}, ${size} clients: settled ${millis(result.settled)} ms, all back ${millis(result.allBack)} ms (p50 ${millis(result.p50)}), down ${millis(result.downtime)} ms, first connection ${millis(result.initial)} ms, retry ${result.maxAttempt}, ${result.retries} retries, ${result.back}/${size} back, ${result.givenUp} given up, ${result.limitCloses} 1008/1013, closes ${JSON.stringify(result.serverCloses)}`,
         );
       }
     }

@@ -1,6 +1,6 @@
 /**
  * One client process of the reconnect storm:
- * `tsx bench/scale/stormClient.ts rxwire|socketio <url> <clients> <channels> <jitter|default> <initialDelay|default>`.
+ * `tsx bench/scale/stormClient.ts rxwire|socketio <url> <clients> <channels> <jitter|default> <initialDelay|default> [connectTimeout]`.
  *
  * - rxwire: real clients from `createClient` (default heartbeat; reconnect with
  *   RECONNECT_DEFAULTS, or the jitter / initialDelay given), each subscribed to `storm`
@@ -22,7 +22,7 @@ import { createClient, type Jitter } from '../../src/index';
 import { args, asIs, say } from '../clientProcess';
 import { stormProtocol, wallClock } from './common';
 
-const { kind, url, clients, channels, jitter, initialDelay } = args({ kind: asIs, url: asIs, clients: Number, channels: Number, jitter: asIs, initialDelay: asIs });
+const { kind, url, clients, channels, jitter, initialDelay, connectTimeout } = args({ kind: asIs, url: asIs, clients: Number, channels: Number, jitter: asIs, initialDelay: asIs, connectTimeout: asIs });
 
 const firstBoot = new Float64Array(clients);
 /** Per client and channel: 1 once heard from the first server, 2 once heard from the restarted one. */
@@ -82,7 +82,8 @@ const reconnect = {
 };
 for (let i = 0; i < clients; i++) {
   if (kind === 'rxwire') {
-    const client = createClient({ url: url!, WebSocketCtor: WebSocket as never, protocol: stormProtocol, reconnect });
+    const timeout = connectTimeout === undefined || connectTimeout === 'default' ? {} : { connectTimeout: Number(connectTimeout) };
+    const client = createClient({ url: url!, WebSocketCtor: WebSocket as never, protocol: stormProtocol, reconnect, ...timeout });
     client.state$.subscribe((state) => {
       if (state.status === 'reconnecting') onRetry(i, state.attempt, state.code);
       else if (state.status === 'open') onOpen(i);

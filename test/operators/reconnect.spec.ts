@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NEVER, defer, take } from 'rxjs';
-import { reconnect, backoffDelay, RetryInfo } from '../../src/operators/reconnect';
+import { reconnect, backoffDelay, RECONNECT_DEFAULTS, RetryInfo } from '../../src/operators/reconnect';
 import { ConnectionClosedError, HeartbeatTimeoutError } from '../../src/protocol/errors';
 import { sequence, testScheduler } from '../support/marbles';
 
@@ -16,6 +16,7 @@ describe('reconnect', () => {
           initialDelay: 100,
           multiplier: 2,
           maxDelay: 300,
+          jitter: 'full',
           random: sequence(0.1, 0.9, 0.5, 0.99),
           maxAttempts: 4,
           online$: NEVER,
@@ -27,6 +28,22 @@ describe('reconnect', () => {
       expectSubscriptions(source.subscriptions).toBe(['^!', '11ms ^!', '192ms ^!', '343ms ^!', '641ms ^!']);
     });
     expect(delays).toEqual([10, 180, 150, 297]);
+  });
+
+  it('by default, equal jitter: each delay between half its bound and its bound (seeded), from RECONNECT_DEFAULTS', () => {
+    expect(RECONNECT_DEFAULTS.jitter).toBe('equal');
+    const delays: number[] = [];
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold<string>('-#', undefined, lost);
+      const result = source.pipe(
+        reconnect({ initialDelay: 100, maxDelay: 300, random: sequence(0, 0.999, 0.5), maxAttempts: 3, online$: NEVER, onRetry: ({ delay }) => delays.push(delay) }),
+      );
+      // bounds 100, 200, 300 (capped) -> delays 50, 199, 225; errors at 1, 52, 252, 478
+      expectObservable(result).toBe('478ms #', undefined, lost);
+    });
+    expect(delays).toEqual([50, 199, 225]);
+    // The defaults' first retry: between 500 and 1000 ms.
+    expect([0, 0.999].map((r) => backoffDelay(1, { random: () => r }))).toEqual([500, 999]);
   });
 
   it('with decorrelated jitter, draws each delay from the last one (seeded), and resubscribes after each', () => {
