@@ -12,6 +12,8 @@ import type { GapNotice } from './types';
 export interface ChannelIo {
   /** Sends a control frame if the socket is open; returns whether it was sent. */
   sendControl(frame: unknown): boolean;
+  /** Sends a subscribe or unsubscribe frame, batched with the others of this turn. */
+  sendSubscription(frame: unknown): boolean;
   isOpen(): boolean;
   isClosed(): boolean;
   nextId(): string;
@@ -85,7 +87,7 @@ export class ChannelRegistry {
     const id = entry.wireId;
     this.forget(entry);
     // An entry left while offline was never subscribed on this connection: nothing to undo.
-    if (id !== undefined) this.io.sendControl(this.adapter.unsubscribe(entry.wire(id)));
+    if (id !== undefined) this.io.sendSubscription(this.adapter.unsubscribe(entry.wire(id)));
     if (this.entries.size === 0) this.release();
   }
 
@@ -168,7 +170,7 @@ export class ChannelRegistry {
     } else {
       const { code, message, data } = inbound.error;
       // A failure inside a subscription the server still runs: tell it to stop.
-      if (inbound.live && entry.wireId !== undefined) this.io.sendControl(this.adapter.unsubscribe(entry.wire(entry.wireId)));
+      if (inbound.live && entry.wireId !== undefined) this.io.sendSubscription(this.adapter.unsubscribe(entry.wire(entry.wireId)));
       this.drop(entry);
       const error = inbound.live
         ? new RemoteError(entry.channel, code, message, data, 'channel')
@@ -192,7 +194,7 @@ export class ChannelRegistry {
     entry.wireId = wire.id;
     entry.key = key;
     this.routes.set(key, entry);
-    this.io.sendControl(this.adapter.subscribe(wire));
+    this.io.sendSubscription(this.adapter.subscribe(wire));
   }
 
   private forget(entry: ChannelEntry): void {

@@ -8,6 +8,7 @@ import type { Tally } from '../internal/tally';
 import { reportUnhandled } from '../internal/reportUnhandled';
 import { openSocket, type OpenSocket, type SocketHooks } from './socket';
 import { resolveTarget } from './target';
+import { ControlBatch } from './controlBatch';
 import type { ClientCounts } from './stats';
 import type { AuthOptions, ClientHeartbeatOptions, ClientOptions, ConnectionState, TokenContext, WebSocketConstructor } from './types';
 
@@ -64,6 +65,8 @@ export class Connection {
    */
   readonly live$: Observable<OpenSocket>;
   private socket: OpenSocket | undefined;
+  /** Subscribe and unsubscribe frames of this turn, sent as one batch at its end. */
+  private readonly batch: ControlBatch;
   private opens = 0;
   private attempt = 0;
   private refresh = false;
@@ -75,6 +78,8 @@ export class Connection {
     private readonly events: ConnectionEvents,
   ) {
     const hooks = this.hooks(config);
+    const batch = config.adapter.batch?.bind(config.adapter);
+    this.batch = new ControlBatch(batch, (text) => this.socket?.canSend() && this.socket.send(text), config.scheduler);
     const oneAttempt = defer(() => {
       const context: TokenContext = { attempt: this.attempt, refresh: this.refresh };
       this.setState({ status: 'connecting', attempt: this.attempt });
@@ -124,13 +129,25 @@ export class Connection {
 
   /** Writes a frame on the accepted socket. The caller checked {@link isOpen}. */
   write(frame: string): void {
+    this.batch.flush();
     this.socket!.send(frame);
   }
 
   /** Sends a control frame (as JSON) if a socket is accepted; returns whether it was sent. */
   sendControl(frame: unknown): boolean {
     if (frame === undefined || !this.isOpen()) return false;
+    this.batch.flush();
     this.socket!.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /**
+   * Sends a subscribe or unsubscribe frame if a socket is accepted, with the others of
+   * this turn: as one batch frame at its end when the adapter has one. Returns whether it went.
+   */
+  sendSubscription(frame: unknown): boolean {
+    if (frame === undefined || !this.isOpen()) return false;
+    this.batch.push(frame);
     return true;
   }
 
@@ -193,6 +210,9 @@ export class Connection {
       onClosing: (closing) => {
         // A late close event of an older socket must not touch the current one.
         if (this.socket !== closing) return;
+        // What this turn held goes out if the socket still can take it (the client is
+        // leaving: the last unsubscribe), and is dropped otherwise.
+        this.batch.flush();
         this.socket = undefined;
         this.events.lost();
         this.open$.next(false);

@@ -78,6 +78,7 @@ class RxwireClient {
     this.events = new EventHub(protocol.events, this.reportDecodeError);
     const io = {
       sendControl: (frame: unknown) => this.connection.sendControl(frame),
+      sendSubscription: (frame: unknown) => this.connection.sendSubscription(frame),
       isOpen: () => this.connection.isOpen(),
       isClosed: () => this.isClosed,
       nextId: () => String(++this.ids),

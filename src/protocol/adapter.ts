@@ -284,6 +284,13 @@ export interface WireAdapter {
   /** The frame that unsubscribes, sent when the last observer of a subscription leaves. */
   unsubscribe(subscription: WireSubscription): unknown;
   /**
+   * One frame that carries several `subscribe` / `unsubscribe` frames issued in the same
+   * turn (subscribing to many channels at once, resubscribing after a reconnect), in
+   * order; the client sends at most 1,000 per batch. Without it each goes alone.
+   * @defaultValue none: every frame goes alone
+   */
+  batch?(frames: readonly unknown[]): unknown;
+  /**
    * The frame that sends a request, built when it is sent (on an accepted connection),
    * not when `request()` is called. Omit it if the protocol has no requests.
    */

@@ -52,6 +52,7 @@ export function jsonEnvelope(): WireAdapter {
     subscribe: ({ id, channel, params, since }) =>
       since === undefined ? { type: 'sub', id, channel, params } : { type: 'sub', id, channel, params, since },
     unsubscribe: ({ id }) => ({ type: 'unsub', id }),
+    batch: (frames) => ({ type: 'batch', frames }),
     request: ({ id, name, payload }) => ({ type: 'req', id, name, payload }),
     ping: () => PING,
     routeKey: ({ id }) => id,

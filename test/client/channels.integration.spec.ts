@@ -9,6 +9,7 @@ import { createServer, memoryBroker, RequestError } from '../../src/server';
 import type { Broker, Server, ServerOptions, StreamPosition } from '../../src/server';
 import { waitFor } from '../support/wsServer';
 import { smartHome } from '../support/smartHome';
+import { unbatched } from '../support/frames';
 
 type Home = typeof smartHome;
 
@@ -51,8 +52,9 @@ async function server(options: Partial<ServerOptions<Home, unknown>> = {}): Prom
  * A client whose outbound and inbound frames are recorded, to check what went on the
  * wire; `drop()` cuts its socket as a network failure would.
  */
-function client(url: string | (() => string)): { c: Client<Home>; sent: any[]; received: any[]; drop: () => void } {
+function client(url: string | (() => string)): { c: Client<Home>; sent: any[]; wire: any[]; received: any[]; drop: () => void } {
   const sent: any[] = [];
+  const wire: any[] = [];
   const received: any[] = [];
   const sockets: WebSocket[] = [];
   class Recording extends WebSocket {
@@ -62,13 +64,14 @@ function client(url: string | (() => string)): { c: Client<Home>; sent: any[]; r
       this.on('message', (data) => received.push(JSON.parse(String(data))));
     }
     override send(data: any, ...rest: any[]): void {
-      sent.push(JSON.parse(String(data)));
+      wire.push(JSON.parse(String(data)));
+      sent.push(...unbatched([wire.at(-1)]));
       (super.send as (...args: unknown[]) => void)(data, ...rest);
     }
   }
   const c = createClient({ url, WebSocketCtor: Recording as never, protocol: smartHome, reconnect: { initialDelay: 20, maxDelay: 100 } });
   clients.push(c);
-  return { c, sent, received, drop: () => sockets.at(-1)!.terminate() };
+  return { c, sent, wire, received, drop: () => sockets.at(-1)!.terminate() };
 }
 
 afterEach(async () => {
@@ -131,6 +134,25 @@ describe('channels and requests over the real rxwire server', () => {
       { type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } },
       { type: 'sub', id: '2', channel: 'device', params: { id: 'oven-1' }, since: { epoch: position!.epoch, offset: 5 } },
     ]);
+  });
+
+  it('subscribes 10,000 channels at once and resubscribes them after a drop in a few batch frames, within the default rate limit', async () => {
+    const srv = await server({ limits: { maxSubscriptions: 20_000 } });
+    const closes: number[] = [];
+    srv.server!.connections$.subscribe((e) => e.type === 'disconnected' && closes.push(e.code));
+    const { c, sent, wire, received, drop } = client(srv.url);
+    const errors: unknown[] = [];
+    for (let i = 0; i < 10_000; i++) c.channel('device', { id: `d${i}` }).subscribe({ error: (e) => errors.push(e) });
+    await live(srv, 10_000);
+    await waitFor(() => received.filter((f) => f.type === 'subscribed').length === 10_000, 5000, 'every subscribed');
+    expect(wire.filter((f) => f.type === 'batch')).toHaveLength(10); // 1,000 frames each
+    drop();
+    await waitFor(() => sent.filter((f) => f.type === 'sub').length === 20_000, 10_000, 'the resubscribes');
+    await live(srv, 10_000);
+    expect(wire.filter((f) => f.type === 'batch')).toHaveLength(20);
+    expect(sent.slice(10_000).every((f) => f.since !== undefined)).toBe(true);
+    expect(closes.filter((code) => code === 1008)).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it('gives no gap notice for a drop during which nothing was published, however idle the stream', async () => {

@@ -89,6 +89,31 @@ describe('channels', () => {
     });
   });
 
+  it('sends the subscribes of one turn as one batch frame, resubscribes in one after a reconnect, and a lone subscribe as it is', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const { kit, client } = setup();
+      kit.script('-o-abc#', { a: subscribed('1', 'E', 0), b: subscribed('2', 'E', 0), c: subscribed('3', 'E', 4) });
+      kit.script('-o');
+      for (const id of ['a', 'b', 'c']) client.channel('device', { id }).subscribe();
+      cold('19ms x').subscribe(() => client.channel('device', { id: 'd' }).subscribe());
+      // A request made in the same turn as subscribes goes after them.
+      cold('21ms x').subscribe(() => {
+        client.channel('device', { id: 'e' }).subscribe();
+        client.channel('device', { id: 'f' }).subscribe();
+        client.request('setTarget', { id: 'e', target: 1 }).subscribe({ error: () => undefined });
+      });
+      const batch = (...frames: unknown[]) => ({ type: 'batch', frames });
+      expectObservable(kit.sent$(0)).toBe('-s', { s: batch(sub('1', { id: 'a' }), sub('2', { id: 'b' }), sub('3', { id: 'c' })) });
+      // Dropped at 6, back at 17: one batch, each with the position it had seen; then d alone; then e, f and the request.
+      expectObservable(kit.sent$(1)).toBe('17ms s 1ms d 1ms (fr)', {
+        s: batch(sub('4', { id: 'a' }, { epoch: 'E', offset: 0 }), sub('5', { id: 'b' }, { epoch: 'E', offset: 0 }), sub('6', { id: 'c' }, { epoch: 'E', offset: 4 })),
+        d: sub('7', { id: 'd' }),
+        f: batch(sub('8', { id: 'e' }), sub('9', { id: 'f' })),
+        r: { type: 'req', id: 'r10', name: 'setTarget', payload: { id: 'e', target: 1 } },
+      });
+    });
+  });
+
   it('drops replayed messages already delivered and counts them', () => {
     let stats: () => ClientStats = () => undefined as never;
     testScheduler().run(({ expectObservable }) => {

@@ -118,6 +118,34 @@ describe('the server core, driven through a fake transport', () => {
     expect(peer.after).toHaveLength(2);
   });
 
+  it('handles a batch of sub and unsub frames in order, as if each had come alone, and counts it one token per 100 frames', async () => {
+    const { connect } = setUp({ maxSubscriptions: 20_000, rate: { messages: 60, interval: 1000 } });
+    const peer = connect();
+    const subs = Array.from({ length: 5000 }, (_, i) => ({ type: 'sub', id: String(i + 1), channel: 'device', params: { id: `d${i}` } }));
+    peer.sends({ type: 'batch', frames: subs });
+    peer.sends({ type: 'batch', frames: [{ type: 'unsub', id: '1' }, { type: 'sub', id: '1', channel: 'device', params: { id: 'again' } }, { type: 'sub', id: '2', channel: 'device', params: { id: 'dup' } }] });
+    await settled();
+    expect(peer.closedWith).toBeUndefined(); // 50 + 1 tokens of 60
+    const after = peer.after;
+    expect(after.filter((f) => f.type === 'subscribed')).toHaveLength(5001);
+    expect(after.slice(0, 3).map((f) => f.id)).toEqual(['1', '2', '3']);
+    // id 1 was left then reused; id 2 is live: refused as a duplicate, the live one kept.
+    expect(after.at(-2)).toMatchObject({ type: 'subscribed', id: '1' });
+    expect(after.at(-1)).toMatchObject({ type: 'error', id: '2', code: 'DUPLICATE_ID' });
+    // The next batch of 1,000 needs 10 tokens, and 9 are left: the rate limit holds.
+    peer.sends({ type: 'batch', frames: subs.slice(0, 1000) });
+    expect(peer.closedWith).toEqual({ code: 1008, reason: 'rate limit exceeded' });
+  });
+
+  it('closes with 1002 a batch that is empty, not an array, holds anything but sub and unsub, or a malformed one', () => {
+    const { connect } = setUp();
+    for (const frames of [[], 'x', [{ type: 'req', id: '1', name: 'setTarget', payload: {} }], [{ type: 'ping' }], [{ type: 'sub', channel: 'device' }], [[]]]) {
+      const peer = connect();
+      peer.sends({ type: 'batch', frames });
+      expect(peer.closedWith?.code, JSON.stringify(frames)).toBe(1002);
+    }
+  });
+
   it('gives every peer subscribed under the same id the same shared frame, so a transport frames it once', async () => {
     const { core, connect } = setUp();
     const a = connect();

@@ -3,7 +3,7 @@ import type { ConnectionContext } from './context';
 import type { SharedText, PeerTransport, Peer } from './transport';
 import type { ConnectionInfo } from './types';
 import { TokenBucket } from './rateLimit';
-import { parseFrame, type InboundFrame } from './parse';
+import { BATCH_FRAMES_PER_TOKEN, parseFrame, type InboundFrame, type Parsed } from './parse';
 import { Subscriptions } from './subscriptions';
 import { request } from './requests';
 
@@ -49,8 +49,15 @@ export class Connection<A> implements Peer<A> {
     if (binary) return this.fail(1003, 'binary frames are not part of the protocol');
     const parsed = parseFrame(typeof data === 'string' ? data : decoder.decode(data), this.context.maxDepth);
     if (parsed.kind === 'close') return this.fail(parsed.code, parsed.reason);
-    if (parsed.kind === 'answer') return this.inOrder(() => this.send(parsed.text));
-    this.handle(parsed.frame);
+    if (parsed.kind !== 'batch') return this.handleParsed(parsed);
+    // A batch costs one token per BATCH_FRAMES_PER_TOKEN frames (the first was taken above).
+    if (!this.bucket.take(Math.ceil(parsed.items.length / BATCH_FRAMES_PER_TOKEN) - 1)) return this.fail(CloseCode.PolicyViolation, 'rate limit exceeded');
+    for (const item of parsed.items) this.handleParsed(item);
+  }
+
+  private handleParsed(parsed: Extract<Parsed, { kind: 'frame' | 'answer' }>): void {
+    if (parsed.kind === 'answer') this.inOrder(() => this.send(parsed.text));
+    else this.handle(parsed.frame);
   }
 
   pinged(): void {

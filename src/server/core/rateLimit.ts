@@ -15,14 +15,14 @@ export class TokenBucket {
     this.refilledAt = now();
   }
 
-  /** Takes a token if there is one: whether the frame is allowed. */
-  take(): boolean {
+  /** Takes `count` tokens if there are as many: whether the frame is allowed. */
+  take(count = 1): boolean {
     const { messages, interval } = this.rate;
     const now = this.now();
     this.tokens = Math.min(messages, this.tokens + ((now - this.refilledAt) / interval) * messages);
     this.refilledAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < count) return false;
+    this.tokens -= count;
     return true;
   }
 }
