@@ -61,6 +61,28 @@ export const subscriptionRules: readonly RuleSpec[] = [
     },
   },
   {
+    id: 'sub.batch',
+    section: 'batch',
+    description: 'A `batch` of `sub` and `unsub` frames is handled in order, each answered as if it had come alone; a `batch` holding anything else closes with 1002.',
+    check: async (kit) => {
+      const peer = await kit.connect();
+      const [first, second] = [kit.id(), kit.id()];
+      const { name, params } = kit.options.channel;
+      const sub = (id: string) => ({ type: 'sub', id, channel: name, params });
+      peer.send({ type: 'batch', frames: [sub(first), sub(second), { type: 'unsub', id: first }] });
+      for (const id of [first, second]) {
+        const answer = await kit.nextFor(peer, id, `"subscribed" for sub "${id}" of a batch`);
+        ensure(answer.type === 'subscribed', `sub "${id}" of a batch was answered with ${show(answer)}, not "subscribed"`);
+      }
+      const data = await kit.publish();
+      const got = await kit.nextFor(peer, second, `the "msg" of "${second}" after the batch`);
+      ensure(got.type === 'msg' && sameJson(got.data, data), `"${second}" got ${show(got)} after the batch, not the message published`);
+      const late = await peer.quiet(kit.options.quiet, (frame) => frame.id === first);
+      ensure(late.length === 0, `"${first}", left in the batch, still got ${show(late)}`);
+      await kit.expectClose(await kit.connect(), { type: 'batch', frames: [{ type: 'ping' }] }, 1002);
+    },
+  },
+  {
     id: 'sub.duplicate-id',
     section: 'subscriptions',
     description: 'A `sub` reusing a live id is refused with `DUPLICATE_ID` under that id, and the live subscription goes on.',
