@@ -32,6 +32,7 @@ import { barChart, capture, writeReport, type Bar } from './report';
 import { growthSection, type InboundGrowth } from './growth';
 import { runScale } from './scale/index';
 import { runPublish } from './publish/index';
+import { runSubscribe } from './subscribe/index';
 import { runPeers } from './peers/index';
 import { median } from './stats';
 
@@ -266,6 +267,7 @@ async function main(): Promise<void> {
   console.log(`\n${scale.markdown}`);
   sections.push(`## The server at scale\n\n${scale.markdown}`);
   sections.push((await section('publish path', () => runPublish({ quick, rounds: quick ? 1 : flag('publish-rounds', 5), count: 100_000 }))).markdown);
+  sections.push((await section('subscribing to 10,000 channels', () => runSubscribe({ quick, rounds: quick ? 1 : flag('subscribe-rounds', 5) }))).markdown);
 
   const growth = growthSection(inboundGrowth, peers.data, scale.data);
   console.log(`\n${growth.markdown}`);
