@@ -1,8 +1,9 @@
 import { Observable, SchedulerLike, Subject, Subscriber, Subscription, asyncScheduler } from 'rxjs';
 import { webSocket, WebSocketSubject } from 'rxjs/webSocket';
 import { heartbeat } from '../operators/heartbeat';
-import { ConnectTimeoutError, ConnectionClosedError, DecodeError, HeartbeatTimeoutError, InvalidOptionsError } from '../protocol/errors';
-import { CloseCode, closeCodeOfWsError } from '../protocol/closeCodes';
+import { ConnectTimeoutError, ConnectionClosedError, DecodeError, type HeartbeatTimeoutError } from '../protocol/errors';
+import { CloseCode } from '../protocol/closeCodes';
+import { toConnectionError } from './connectionError';
 import { frameSize } from '../internal/utf8';
 import type { Inbound, WireClose, WireContext } from '../protocol/adapter';
 import { INVALID, MAX_PONG_LENGTH, parseFrame } from './inboundFrame';
@@ -291,27 +292,4 @@ class SocketAttempt implements OpenSocket {
       },
     });
   }
-}
-
-function toConnectionError(error: unknown, lastClose: { code: number; reason: string } | undefined, accepted: boolean): unknown {
-  if (error instanceof HeartbeatTimeoutError || error instanceof ConnectionClosedError) return error;
-  // The WebSocket constructor refused the URL or protocols (a token that is not a valid
-  // subprotocol token, say): retrying cannot help. Browsers throw a DOMException named
-  // SyntaxError, which is not `instanceof SyntaxError`.
-  const name = (error as { name?: unknown } | null)?.name;
-  if (error instanceof SyntaxError || error instanceof TypeError || ((name === 'SyntaxError' || name === 'TypeError') && typeof (error as Error).message === 'string')) {
-    return new InvalidOptionsError(`the WebSocket could not be created: ${(error as Error).message}`);
-  }
-  const phase = accepted ? 'open' : 'connecting';
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'number') return new ConnectionClosedError(code, (error as { reason?: string }).reason ?? '', error, phase);
-  // Node's ws puts what went wrong (ECONNREFUSED, a refused frame) on the error event;
-  // a browser says nothing more than that there was an error.
-  const underlying = (error as { error?: unknown })?.error;
-  const detail = underlying instanceof Error ? underlying : undefined;
-  // ws refused a frame (too big, invalid UTF-8): it closed with that code, though the
-  // close event that follows will read 1006.
-  const sent = closeCodeOfWsError((detail as { code?: unknown } | undefined)?.code);
-  if (sent !== undefined) return new ConnectionClosedError(sent, detail!.message, detail, phase);
-  return new ConnectionClosedError(lastClose?.code ?? CloseCode.AbnormalClosure, lastClose?.reason || detail?.message || '', detail ?? error, phase);
 }
