@@ -45,11 +45,17 @@ wss.on('connection', (socket) => {
   const ids: string[] = [];
   // Offsets run on across batches, as a real channel's do.
   const seqs = new Map<string, number>();
+  const subscribe = (message: { id: string }) => {
+    ids.push(message.id);
+    socket.send(JSON.stringify({ type: 'subscribed', id: message.id, epoch: 'bench', offset: 0 }));
+  };
   socket.on('message', (data) => {
     const message = JSON.parse(String(data));
     if (message.type === 'sub') {
-      ids.push(message.id);
-      socket.send(JSON.stringify({ type: 'subscribed', id: message.id, epoch: 'bench', offset: 0 }));
+      subscribe(message);
+    } else if (message.type === 'batch') {
+      // Subscriptions made in one turn come as one batch frame (the client's control batching).
+      for (const frame of message.frames) if (frame.type === 'sub') subscribe(frame);
     } else if (message.type === 'ping') {
       socket.send('{"type":"pong"}');
     } else if (message.type === 'start') {
