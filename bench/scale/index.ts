@@ -96,6 +96,9 @@ export interface StormRound {
   limitCloses: number;
   refused: number;
   serverCloses: Record<string, number>;
+  /** CPU ms of the replacement server from listening to settled, and of every client process from the drop until all its clients were back. */
+  serverCpu: number;
+  clientCpu: number;
 }
 
 export interface ScaleData {
@@ -162,7 +165,7 @@ export async function fanoutRound(server: string, clients: number, messages: num
 
 // ---------------------------------------------------------------- scenario 5: reconnect storm
 
-type StormResult = { back: number; backAt: number[]; openAt: number[]; maxAttempt: number; retries: number; codes: Record<string, number>; givenUp: number };
+type StormResult = { back: number; backAt: number[]; openAt: number[]; maxAttempt: number; retries: number; codes: Record<string, number>; givenUp: number; cpu: number };
 type ServerReport = { subscriptions: number; connections: number; closes: Record<string, number>; refused: Record<string, number> };
 
 /** Reads a server's lines until one that has `key` (a late `settled` line may come before a report). */
@@ -210,8 +213,9 @@ export async function stormRound(contender: StormContender, clients: number, dow
     await sleep(downtime - (wallClock() - killedAt));
     const second = { srv: replacement, listening: await listen(replacement) };
     let settledAt = NaN;
+    let serverCpu = NaN;
     try {
-      settledAt = (await lineWith<{ settled: number }>(second.srv, 'settled', settleLimit, 'every subscription')).settled;
+      ({ settled: settledAt, cpu: serverCpu } = await lineWith<{ settled: number; cpu: number }>(second.srv, 'settled', settleLimit, 'every subscription'));
     } catch (error) {
       log(`storm: ${contender}, ${clients} clients: not settled within ${settleLimit} ms (${(error as Error).message.split('\n')[0]})`);
     }
@@ -248,6 +252,8 @@ export async function stormRound(contender: StormContender, clients: number, dow
       limitCloses: limited(server.closes) + limited(codes),
       refused: Object.values(server.refused).reduce((n, x) => n + x, 0),
       serverCloses: server.closes,
+      serverCpu,
+      clientCpu: outs.reduce((n, o) => n + (o.result.cpu ?? 0), 0),
     };
   } finally {
     await Promise.allSettled(started.map((c) => c.stop(true)));
@@ -295,7 +301,7 @@ export async function runScale(options: ScaleOptions): Promise<{ markdown: strin
         const result = await stormRound(contender, size, options.stormDowntime ?? STORM_DOWNTIME);
         data.storm.rounds.push({ ...result, round: r + 1 });
         log(
-          `storm round ${r + 1}/${rounds}: ${contenderLabel(contender)}, ${size} clients: settled ${millis(result.settled)} ms, all back ${millis(result.allBack)} ms (p50 ${millis(result.p50)}), down ${millis(result.downtime)} ms, first connection ${millis(result.initial)} ms, retry ${result.maxAttempt}, ${result.retries} retries, ${result.back}/${size} back, ${result.givenUp} given up, ${result.limitCloses} 1008/1013, closes ${JSON.stringify(result.serverCloses)}`,
+          `storm round ${r + 1}/${rounds}: ${contenderLabel(contender)}, ${size} clients: settled ${millis(result.settled)} ms, all back ${millis(result.allBack)} ms (p50 ${millis(result.p50)}), down ${millis(result.downtime)} ms, first connection ${millis(result.initial)} ms, retry ${result.maxAttempt}, ${result.retries} retries, ${result.back}/${size} back, ${result.givenUp} given up, ${result.limitCloses} 1008/1013, closes ${JSON.stringify(result.serverCloses)}, CPU ms: server ${Math.round(result.serverCpu)}, clients ${Math.round(result.clientCpu)}`,
         );
       }
     }

@@ -13,7 +13,8 @@
  * (the restarted server) on every channel. Once every client is back, or on the command
  * `{"report":true}`, prints `{"result":{...}}`: when each came back and when each was open
  * again (wall clock), retries (the highest retry number, and how many in all), the close
- * codes the clients saw, and how many clients gave up. Exits on stdin's end.
+ * codes the clients saw, and how many clients gave up. Stays connected (so that the server's
+ * count of closes is not the clients leaving) until stdin ends, then exits.
  */
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
@@ -45,8 +46,12 @@ function report(reason: string): void {
   if (finished) return;
   finished = true;
   const times = (xs: Float64Array) => Array.from(xs).filter((x) => x > 0);
-  say({ result: { reason, clients, back, backAt: times(backAt), openAt: times(openAt), maxAttempt: Math.max(...attempts), retries, codes, givenUp } }, () => process.exit(0));
+  say({ result: { reason, clients, back, backAt: times(backAt), openAt: times(openAt), maxAttempt: Math.max(...attempts), retries, codes, givenUp, cpu: cpuStorm } });
 }
+
+let cpuAtKill: NodeJS.CpuUsage | undefined;
+/** CPU time (ms) this process used from the first drop until every client was back. */
+let cpuStorm = 0;
 
 function onMessage(i: number, message: { ch: number; boot: number }): void {
   const slot = i * channels + message.ch;
@@ -60,7 +65,11 @@ function onMessage(i: number, message: { ch: number; boot: number }): void {
     heard[slot] = 2;
     if (++backChannels[i]! === channels) {
       backAt[i] = wallClock();
-      if (++back === clients) report('complete');
+      if (++back === clients) {
+        const { user, system } = process.cpuUsage(cpuAtKill);
+        cpuStorm = (user + system) / 1000;
+        report('complete');
+      }
     }
   }
 }
@@ -70,6 +79,7 @@ const onOpen = (i: number) => {
   down[i] = 0;
 };
 const onRetry = (i: number, attempt: number, code?: number) => {
+  cpuAtKill ??= process.cpuUsage();
   down[i] = 1;
   retries += 1;
   attempts[i] = Math.max(attempts[i]!, attempt);

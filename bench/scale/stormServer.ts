@@ -8,7 +8,7 @@
  * `rxwire_subscriptions` gauge (from `server.metrics()`), socket.io's room joins (each
  * client emits one `sub` event per channel on every `connect`; the server joins it to that
  * room). The first time the count reaches clients × channels it prints
- * `{"settled":<wall clock>}` and publishes one message `{ch, boot}` on every channel (so
+ * `{"settled":<wall clock>,"cpu":<ms of CPU since it listened>}` and publishes one message `{ch, boot}` on every channel (so
  * that every client can check it hears the new server on every channel). Commands on stdin,
  * each answered with one JSON line:
  * - `{"publish":true}`: one message on every channel again;
@@ -75,6 +75,12 @@ if (kind === 'rxwire') {
 }
 
 let boot = 0;
+let cpuAtListen = process.cpuUsage();
+/** CPU time (user + system, ms) this process used since it listened. */
+const cpuSinceListen = () => {
+  const { user, system } = process.cpuUsage(cpuAtListen);
+  return (user + system) / 1000;
+};
 const say = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 const publishAll = () => channels.forEach((ch) => publish(ch, { ch, boot }));
 
@@ -82,11 +88,12 @@ async function listen(): Promise<void> {
   http.listen(port, '127.0.0.1', 2048);
   await once(http, 'listening');
   boot = wallClock();
+  cpuAtListen = process.cpuUsage();
   say({ listening: boot });
   const poll = setInterval(() => {
     if (subscriptions() < target) return;
     clearInterval(poll);
-    say({ settled: wallClock() });
+    say({ settled: wallClock(), cpu: cpuSinceListen() });
     publishAll();
   }, 5);
 }

@@ -54,7 +54,7 @@ export interface ReconnectConfig {
    * How each delay is drawn from the exponential bound, so that many clients dropped
    * at once do not come back at once: `'full'`, `'equal'`, `'decorrelated'` or `'none'`
    * (see {@link Jitter} for what each trades).
-   * @defaultValue 'equal'
+   * @defaultValue 'decorrelated'
    */
   jitter?: Jitter;
   /**
@@ -103,10 +103,12 @@ export interface ReconnectConfig {
 }
 
 /**
- * The defaults of {@link reconnect} (and so of the client's reconnection): the first
- * retry between `initialDelay / 2` and `initialDelay` ms, each bound `multiplier` times
- * the last up to `maxDelay`, with equal jitter (chosen on the reconnect storm benchmark:
- * see the connection lifecycle guide); the count resets after `resetAfter` ms up.
+ * The defaults of {@link reconnect} (and so of the client's reconnection): decorrelated
+ * jitter (chosen on the reconnect storm benchmark: see the connection lifecycle guide),
+ * the first retry between `initialDelay` and 3 × `initialDelay` ms, each later one
+ * between `initialDelay` and three times the one before, up to `maxDelay`; the count
+ * resets after `resetAfter` ms up. (`multiplier` is the bound's growth for `'full'`,
+ * `'equal'` and `'none'`.)
  */
 export const RECONNECT_DEFAULTS = Object.freeze({
   /** The bound of the first retry's delay, in milliseconds. */
@@ -115,8 +117,8 @@ export const RECONNECT_DEFAULTS = Object.freeze({
   maxDelay: 30_000,
   /** Each bound is the previous one's times this. */
   multiplier: 2,
-  /** Half the bound plus a random part of the other half: never sooner than half the bound. */
-  jitter: 'equal' as const,
+  /** Between `initialDelay` and three times the previous delay: each client's delays wander apart. */
+  jitter: 'decorrelated' as const,
   /** Retries in a row before giving up: never. */
   maxAttempts: Infinity,
   /** Milliseconds a connection stays up before the attempt count resets. */
@@ -132,8 +134,9 @@ export const RECONNECT_DEFAULTS = Object.freeze({
  * @example
  * ```ts
  * backoffDelay(3, { jitter: 'none' }); // 4000: 1000 × 2²
- * backoffDelay(3, { random: () => 0.5 }); // 3000: equal jitter, halfway from half the bound (2000) to the bound (4000)
+ * backoffDelay(1, { random: () => 0.5 }); // 2000: decorrelated, halfway from 1000 to 3 × 1000
  * backoffDelay(3, { jitter: 'full', random: () => 0.5 }); // 2000: full jitter, halfway to the bound
+ * backoffDelay(3, { jitter: 'equal', random: () => 0.5 }); // 3000: halfway from half the bound to the bound
  * backoffDelay(10, { jitter: 'none' }); // 30000: capped at maxDelay
  * ```
  */
@@ -155,7 +158,7 @@ export function backoffDelay(
 }
 
 /**
- * Resubscribes to the source after it errors, with exponential backoff and equal jitter (by default).
+ * Resubscribes to the source after it errors, with backoff and jitter (decorrelated by default).
  *
  * Each subscription to the source is one connection: in rxwire's client the source
  * opens a socket and errors with a close code when it closes unexpectedly. The

@@ -30,20 +30,17 @@ describe('reconnect', () => {
     expect(delays).toEqual([10, 180, 150, 297]);
   });
 
-  it('by default, equal jitter: each delay between half its bound and its bound (seeded), from RECONNECT_DEFAULTS', () => {
-    expect(RECONNECT_DEFAULTS.jitter).toBe('equal');
+  it('by default, decorrelated jitter from initialDelay 1000 (RECONNECT_DEFAULTS): the first retry between 1 and 3 s', () => {
+    expect(RECONNECT_DEFAULTS.jitter).toBe('decorrelated');
+    expect([0, 0.5, 0.999].map((r) => backoffDelay(1, { random: () => r }))).toEqual([1000, 2000, 2998]);
+    // 1000 + 0.5 × (3 × 2000 − 1000) = 3500
+    expect(backoffDelay(2, { random: () => 0.5 })).toBe(3500);
     const delays: number[] = [];
     testScheduler().run(({ cold, expectObservable }) => {
       const source = cold<string>('-#', undefined, lost);
-      const result = source.pipe(
-        reconnect({ initialDelay: 100, maxDelay: 300, random: sequence(0, 0.999, 0.5), maxAttempts: 3, online$: NEVER, onRetry: ({ delay }) => delays.push(delay) }),
-      );
-      // bounds 100, 200, 300 (capped) -> delays 50, 199, 225; errors at 1, 52, 252, 478
-      expectObservable(result).toBe('478ms #', undefined, lost);
+      expectObservable(source.pipe(reconnect({ random: () => 0, maxAttempts: 2, online$: NEVER, onRetry: ({ delay }) => delays.push(delay) }))).toBe('2003ms #', undefined, lost);
     });
-    expect(delays).toEqual([50, 199, 225]);
-    // The defaults' first retry: between 500 and 1000 ms.
-    expect([0, 0.999].map((r) => backoffDelay(1, { random: () => r }))).toEqual([500, 999]);
+    expect(delays).toEqual([1000, 1000]);
   });
 
   it('with decorrelated jitter, draws each delay from the last one (seeded), and resubscribes after each', () => {
