@@ -112,3 +112,21 @@ export class FanoutDeliveries {
     this.onFinish(reason);
   }
 }
+
+/**
+ * Opens `count` connections with `open(i)`, at most `concurrency` at a time, then says
+ * `{ connected: count }`; on a failure says the error and exits 1. Then waits for stdin to close.
+ */
+export async function connectAll(count: number, concurrency: number, open: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await open(next++);
+    }));
+  } catch (error) {
+    say({ error: `connecting: ${(error as Error).message}` }, () => process.exit(1));
+    return new Promise(() => undefined);
+  }
+  say({ connected: count });
+  exitWithStdin();
+}

@@ -77,3 +77,24 @@ export function writeReport(intro: string, sections: readonly string[], charts: 
   writeFileSync(`${docs}benchmarks.md`, `${body}\n`);
   return `${docs}benchmarks.md`;
 }
+
+/**
+ * A section run as its own script: prints its markdown, writes its figures to the file
+ * after `--json` when given, and exits 0, or prints the error and exits 1.
+ */
+export function runAsScript(work: Promise<{ markdown: string; data?: unknown }>, args: readonly string[] = process.argv.slice(2)): void {
+  const json = args.indexOf('--json');
+  work
+    .then(async ({ markdown, data }) => {
+      console.log(markdown);
+      if (json >= 0 && args[json + 1]) {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(args[json + 1]!, JSON.stringify(data, null, 2));
+      }
+      process.exit(0);
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

@@ -13,7 +13,7 @@
  * measured ones (or nothing arrived for 5 s); exits on stdin's end.
  */
 import WebSocket from 'ws';
-import { FanoutDeliveries, args, asIs, exitWithStdin, say } from '../clientProcess';
+import { FanoutDeliveries, args, asIs, connectAll, exitWithStdin, say } from '../clientProcess';
 import { wallClock } from './common';
 
 const { kind, url, streams, warm, count } = args({ kind: asIs, url: asIs, streams: Number, warm: Number, count: Number });
@@ -68,14 +68,4 @@ function open(i: number): Promise<void> {
   });
 }
 
-let next = 0;
-await Promise.all(
-  Array.from({ length: Math.min(50, streams) }, async () => {
-    while (next < streams) await open(next++);
-  }),
-).catch((error: unknown) => {
-  say({ error: `connecting: ${(error as Error).message}` }, () => process.exit(1));
-  return new Promise(() => undefined);
-});
-say({ connected: streams });
-exitWithStdin();
+await connectAll(streams, 50, open);

@@ -23,6 +23,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Child } from '../child';
 import { median } from '../stats';
+import { runAsScript } from '../report';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const tsx = ['--import', 'tsx'];
@@ -150,18 +151,5 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const args = process.argv.slice(2);
   const flag = (name: string, fallback: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
   const quick = args.includes('--quick');
-  const json = args.indexOf('--json');
-  runPublish({ quick, rounds: flag('rounds', quick ? 1 : 5), count: flag('count', 300_000) })
-    .then(async ({ markdown, data }) => {
-      console.log(markdown);
-      if (json >= 0 && args[json + 1]) {
-        const { writeFileSync } = await import('node:fs');
-        writeFileSync(args[json + 1]!, JSON.stringify(data, null, 2));
-      }
-      process.exit(0);
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
+  runAsScript(runPublish({ quick, rounds: flag('rounds', quick ? 1 : 5), count: flag('count', 300_000) }));
 }

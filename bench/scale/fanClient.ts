@@ -13,7 +13,7 @@
  * deliveries, the last delivery's time and a latency histogram; exits on stdin's end.
  */
 import WebSocket from 'ws';
-import { FanoutDeliveries, args, asIs, exitWithStdin, say } from '../clientProcess';
+import { FanoutDeliveries, args, asIs, connectAll, exitWithStdin, say } from '../clientProcess';
 import { BUCKETS, bucketOf, sparse, wallClock } from './common';
 
 const { kind, url, clients, count, idle } = args({ kind: asIs, url: asIs, clients: Number, count: Number, idle: Number });
@@ -71,14 +71,4 @@ function open(i: number): Promise<void> {
 }
 
 // Bounded: at most 100 handshakes at a time, each socket once.
-let next = 0;
-await Promise.all(
-  Array.from({ length: Math.min(100, clients) }, async () => {
-    while (next < clients) await open(next++);
-  }),
-).catch((error: unknown) => {
-  say({ error: `connecting: ${(error as Error).message}` }, () => process.exit(1));
-  return new Promise(() => undefined);
-});
-say({ connected: clients });
-exitWithStdin();
+await connectAll(clients, 100, open);

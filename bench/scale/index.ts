@@ -33,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { RECONNECT_DEFAULTS } from '../../src/index';
 import { Child, PER_PROCESS, contenderLabel, type StormContender, SERVERS, STORM_CHANNELS, STORM_DOWNTIME, STORM_PER_PROCESS, freePort, here, histogramQuantile, quantile, tsx, wallClock } from './common';
 import { warmUp } from '../child';
+import { runAsScript } from '../report';
 import { millis, perSecond, scaleMarkdown, stormCharts } from './markdown';
 
 export { contenderLabel, type StormContender } from './common';
@@ -315,20 +316,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const quick = args.includes('--quick');
   const i = args.indexOf('--rounds');
   const rounds = i >= 0 ? Number(args[i + 1]) : quick ? 1 : 3;
-  const json = args.indexOf('--json');
   const list = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1]!.split(',') : undefined);
   // --storm-only, --storm-sizes 1000,10000, --storm-contenders socketio,rxwire:equal:1000,...
-  runScale({ quick, rounds, stormOnly: args.includes('--storm-only'), stormSizes: list('--storm-sizes')?.map(Number), stormContenders: list('--storm-contenders'), stormDowntime: list('--storm-downtime')?.map(Number)[0] })
-    .then(async ({ markdown, data }) => {
-      console.log(markdown);
-      if (json >= 0 && args[json + 1]) {
-        const { writeFileSync } = await import('node:fs');
-        writeFileSync(args[json + 1]!, JSON.stringify(data, null, 2));
-      }
-      process.exit(0);
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
+  runAsScript(runScale({ quick, rounds, stormOnly: args.includes('--storm-only'), stormSizes: list('--storm-sizes')?.map(Number), stormContenders: list('--storm-contenders'), stormDowntime: list('--storm-downtime')?.map(Number)[0] }));
 }

@@ -15,6 +15,7 @@ import { filter } from 'rxjs';
 import { createClient, jsonEnvelope } from '../../src/index';
 import { Child } from '../child';
 import { median } from '../stats';
+import { runAsScript } from '../report';
 import { subscribeProtocol } from './protocol';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -128,11 +129,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const quick = process.argv.includes('--quick');
   const at = process.argv.indexOf('--rounds');
   const rounds = at > 0 ? Number(process.argv[at + 1]) : quick ? 1 : 5;
-  runSubscribe({ quick, rounds }).then(
-    ({ markdown }) => console.log(markdown),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  runAsScript(runSubscribe({ quick, rounds }).then(({ markdown, figures }) => ({ markdown, data: figures })));
 }
