@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { asyncScheduler, take } from 'rxjs';
 import * as t from 'io-ts';
 import { createClient } from '../../src/client/createClient';
-import type { ClientOptions, ConnectionState } from '../../src/client/types';
+import type { ClientOptions } from '../../src/client/types';
 import { createFakeWebSocket, closeWith } from '../../src/testing';
 import { defineProtocol } from '../../src/protocol/defineProtocol';
 import type { Inbound, WireAdapter, WireClose, WireContext } from '../../src/protocol/adapter';
 import { jsonEnvelope } from '../../src/protocol/jsonEnvelope';
 import { ConnectionClosedError, InvalidOptionsError, RemoteError, RequestTimeoutError, SubscriptionError, type ClientError } from '../../src/protocol/errors';
 import { graphqlTransportWs } from '../../src/graphql';
-import { testScheduler } from '../support/marbles';
+import { testScheduler, recordStates } from '../support/marbles';
 
 const api = defineProtocol({
   channels: { ticks: { params: t.type({ count: t.number }), message: t.type({ ticks: t.type({ n: t.number }) }) } },
@@ -41,10 +41,7 @@ function setup(options: Partial<ClientOptions<typeof api>> = {}) {
   return { kit, client };
 }
 
-/** "frame:status" for every state, in virtual time. */
-function record(log: string[]) {
-  return (s: ConnectionState) => log.push(`${asyncScheduler.now()}:${s.status}${s.status === 'closed' ? `:${s.code}` : ''}`);
-}
+const record = recordStates;
 
 describe('WireAdapter v2: the handshake (graphql-transport-ws on the fake WebSocket)', () => {
   it('sends connection_init alone when the socket opens, and subscriptions, requests and queued sends only after connection_ack; open only then', () => {

@@ -6,7 +6,7 @@ import type { ClientOptions, ConnectionState } from '../../src/client/types';
 import { createFakeWebSocket, closeWith } from '../../src/testing';
 import { defineProtocol } from '../../src/protocol/defineProtocol';
 import { ConnectTimeoutError, ConnectionClosedError, HeartbeatTimeoutError } from '../../src/protocol/errors';
-import { testScheduler } from '../support/marbles';
+import { testScheduler, recordStates } from '../support/marbles';
 
 const WELCOME = { type: 'welcome', connection: '7', ping: 30_000 };
 const echo = defineProtocol({ requests: { echo: { request: t.type({ text: t.string }), response: t.type({ text: t.string }) } } });
@@ -24,10 +24,7 @@ function setup(options: Partial<ClientOptions<typeof echo>> = {}) {
   return { kit, client };
 }
 
-/** "frame:status" for every state, in virtual time. */
-function record(log: string[]) {
-  return (s: ConnectionState) => log.push(`${asyncScheduler.now()}:${s.status}${s.status === 'closed' ? `:${s.code}` : ''}`);
-}
+const record = recordStates;
 
 describe('the connection lifecycle in virtual time: accepted means open', () => {
   it('stays connecting after the socket opens and is open only at the acceptance frame; queued sends and a start-up request go out after it', () => {

@@ -1,4 +1,6 @@
+import { asyncScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import type { ConnectionState } from '../../src/client/types';
 import { expect } from 'vitest';
 
 /** A TestScheduler whose assertions are vitest's deep equality. */
@@ -10,4 +12,9 @@ export function testScheduler(): TestScheduler {
 export function sequence(...values: number[]): () => number {
   let i = 0;
   return () => values[Math.min(i++, values.length - 1)]!;
+}
+
+/** Records every state as "frame:status" (with the code of a close), in virtual time. */
+export function recordStates(log: string[]): (state: ConnectionState) => void {
+  return (s) => void log.push(`${asyncScheduler.now()}:${s.status}${s.status === 'closed' ? `:${s.code}` : ''}`);
 }
