@@ -22,7 +22,15 @@ export class Subscriptions implements Recovering {
     readonly report: (error: unknown) => void,
   ) {
     subscriber.on('message', (channel: string, payload: string) => this.receive(channel, payload));
-    subscriber.on('ready', () => void recover(this, ++this.link));
+    subscriber.on('ready', () => {
+      const current = ++this.link;
+      // On the very first connection the command connection may not be up yet, and a
+      // recovery reads through it: it waits for it rather than failing and reporting.
+      void Promise.resolve(this.ready()).then(
+        () => recover(this, current),
+        () => undefined, // Redis never answered: the first commands report that themselves
+      );
+    });
   }
 
   channel(stream: string): string {
