@@ -11,7 +11,7 @@ export const hostileFrame: fc.Arbitrary<string | Uint8Array> = fc.oneof(
   // Envelope-looking objects with wrong or dangerous fields.
   fc.record(
     {
-      type: fc.oneof(fc.constantFrom('msg', 'sub', 'unsub', 'req', 'res', 'event', 'gap', 'error', 'subscribed', 'ping', 'pong'), fc.string()),
+      type: fc.oneof(fc.constantFrom('msg', 'sub', 'unsub', 'batch', 'req', 'res', 'event', 'gap', 'error', 'subscribed', 'ping', 'pong'), fc.string()),
       id: fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.constant(null), fc.constant('__proto__')),
       offset: fc.oneof(fc.integer(), fc.double(), fc.constant(1e308), fc.constant(-1), fc.string()),
       epoch: fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.constant(null), fc.constant('__proto__')),
@@ -24,6 +24,7 @@ export const hostileFrame: fc.Arbitrary<string | Uint8Array> = fc.oneof(
       data: fc.anything({ maxDepth: 2 }),
       from: fc.anything({ maxDepth: 0 }),
       to: fc.anything({ maxDepth: 0 }),
+      frames: fc.oneof(fc.anything({ maxDepth: 2 }), fc.array(fc.record({ type: fc.constantFrom('sub', 'unsub', 'req', 'ping'), id: fc.anything({ maxDepth: 0 }), channel: fc.string(), params: fc.anything({ maxDepth: 2 }) }), { maxLength: 5 })),
     },
     { requiredKeys: ['type'] },
   ).map((o) => JSON.stringify(o)),
@@ -95,6 +96,9 @@ export const hostileServerFrame: fc.Arbitrary<string> = fc.oneof(
   fieldValue.map((v) => `{"type":"sub","id":"u","channel":"feed","params":{"id":"a"},"since":${v}}`),
   fieldValue.map((v) => `{"type":"sub","id":"v","channel":"feed","params":{"id":"a"},"since":{"epoch":${v},"offset":${v}}}`),
   fieldValue.map((v) => `{"type":"req","id":${v},"name":"echo","payload":{"text":"x"}}`),
+  // Batches: a hostile list, and hostile values in the frames of a well-formed one.
+  fieldValue.map((v) => `{"type":"batch","frames":${v}}`),
+  fieldValue.map((v) => `{"type":"batch","frames":[{"type":"sub","id":"w","channel":"feed","params":{"id":${v}}},{"type":"unsub","id":${v}},{"type":"sub","id":"x","channel":"forest","params":{"root":${v}}}]}`),
 );
 
 /** Frames a client receives, with a hostile value in every validated field of each kind of frame. */
