@@ -10,6 +10,7 @@ import type { Broker, Server, ServerOptions, StreamPosition } from '../../src/se
 import { waitFor } from '../support/wsServer';
 import { smartHome } from '../support/smartHome';
 import { unbatched } from '../support/frames';
+import { statsNow } from '../support/stats';
 
 type Home = typeof smartHome;
 
@@ -83,11 +84,7 @@ const oven = (temperature: number) => ({ id: 'oven-1', temperature });
 const subscribed = (sent: any[], n: number) => waitFor(() => sent.filter((f) => f.type === 'sub').length >= n, 5000, `${n} subscribes`);
 /** Resolves once the server holds `n` live subscriptions. */
 function live(srv: Restartable, n: number): Promise<void> {
-  return waitFor(() => {
-    let count = -1;
-    srv.server?.stats$.subscribe((s) => (count = s.subscriptions)).unsubscribe();
-    return count === n;
-  }, 5000, `${n} live subscriptions`);
+  return waitFor(() => (srv.server ? statsNow(srv.server.stats$).subscriptions : -1) === n, 5000, `${n} live subscriptions`);
 }
 
 /** A client that can be taken away (its reconnects go to a closed port) while the server sees the drop. */
@@ -108,6 +105,17 @@ function awayClient(srv: Restartable) {
       await live(srv, 1);
     },
   };
+}
+
+/** Subscribes `recorded`'s client to oven-1 and its gap notices, and waits until the subscription is live on `srv`. */
+async function watchOven<T extends { c: Client<Home>; sent: any[] }>(recorded: T, srv: Restartable): Promise<T & { seen: number[]; gaps: GapNotice[] }> {
+  const seen: number[] = [];
+  const gaps: GapNotice[] = [];
+  recorded.c.gaps$.subscribe((g) => gaps.push(g));
+  recorded.c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
+  await subscribed(recorded.sent, 1);
+  await live(srv, 1);
+  return { ...recorded, seen, gaps };
 }
 
 describe('channels and requests over the real rxwire server', () => {
@@ -157,13 +165,7 @@ describe('channels and requests over the real rxwire server', () => {
 
   it('gives no gap notice for a drop during which nothing was published, however idle the stream', async () => {
     const srv = await server();
-    const { c, sent, received, leave, comeBack } = awayClient(srv);
-    const seen: number[] = [];
-    const gaps: GapNotice[] = [];
-    c.gaps$.subscribe((g) => gaps.push(g));
-    c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
-    await subscribed(sent, 1);
-    await live(srv, 1);
+    const { c, sent, received, leave, comeBack, seen, gaps } = await watchOven(awayClient(srv), srv);
     // Twice: once before anything was published (position 0), once after; each time
     // the stream has no listener left while the client is away.
     await leave();
@@ -182,15 +184,9 @@ describe('channels and requests over the real rxwire server', () => {
 
   it('resumes in the same epoch with exactly what was missed, none twice, over several drops', async () => {
     const srv = await server();
-    const { c, sent, received, leave, comeBack } = awayClient(srv);
-    const seen: number[] = [];
-    const gaps: GapNotice[] = [];
-    c.gaps$.subscribe((g) => gaps.push(g));
+    const { c, sent, received, leave, comeBack, seen, gaps } = await watchOven(awayClient(srv), srv);
     let stats = { duplicates: -1 };
     c.stats$.subscribe((s) => (stats = s));
-    c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
-    await subscribed(sent, 1);
-    await live(srv, 1);
     let n = 0;
     for (let round = 1; round <= 3; round++) {
       for (let i = 0; i < 3; i++) await srv.publish(++n);
@@ -210,13 +206,7 @@ describe('channels and requests over the real rxwire server', () => {
 
   it('emits a gap notice when the history no longer holds what was missed', async () => {
     const srv = await server({ broker: memoryBroker({ historySize: 3 }) });
-    const { c, sent } = client(srv.url);
-    const seen: number[] = [];
-    const gaps: GapNotice[] = [];
-    c.gaps$.subscribe((g) => gaps.push(g));
-    c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
-    await subscribed(sent, 1);
-    await live(srv, 1);
+    const { c, sent, seen, gaps } = await watchOven(client(srv.url), srv);
     const { epoch } = await srv.publish(1);
     await waitFor(() => seen.length === 1, 5000, 'the first message');
     await srv.stop();
@@ -229,13 +219,7 @@ describe('channels and requests over the real rxwire server', () => {
 
   it('after a restart that lost every history (a new process), gives exactly one gap notice, with the new epoch, and keeps receiving', async () => {
     const first = await server({ broker: memoryBroker() });
-    const { c, sent } = client(first.url);
-    const seen: number[] = [];
-    const gaps: GapNotice[] = [];
-    c.gaps$.subscribe((g) => gaps.push(g));
-    c.channel('device', { id: 'oven-1' }).subscribe((m) => seen.push(m.temperature));
-    await subscribed(sent, 1);
-    await live(first, 1);
+    const { c, sent, seen, gaps } = await watchOven(client(first.url), first);
     const before = await first.publish(1);
     await waitFor(() => seen.length === 1, 5000, 'the first message');
     await first.stop();
