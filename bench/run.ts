@@ -31,7 +31,9 @@ import { fanoutOptions, runFanout } from './fanout';
 import { barChart, capture, writeReport, type Bar } from './report';
 import { growthSection, type InboundGrowth } from './growth';
 import { runScale } from './scale/index';
-import { runPublish } from './publish/index';
+import { publishChart, runPublish } from './publish/index';
+import { targetsSection } from './targets';
+import { existsSync, readFileSync } from 'node:fs';
 import { runSubscribe } from './subscribe/index';
 import { runPeers } from './peers/index';
 import { median } from './stats';
@@ -163,7 +165,7 @@ function runCase(port: number, c: Case): Result {
 }
 
 /** The first table (throughput by channels, against raw and against the 1-channel case), its chart's bars and the targets line. */
-function inboundTable(results: Results, ratios: Ratios): { lines: string[]; bars: Bar[] } {
+function inboundTable(results: Results, ratios: Ratios): { lines: string[]; bars: Bar[]; flatness: { rxwire: number; map: number } } {
   // Each case against its own 1-channel case (rxwire's, or the bare Map's), per round.
   const baseOf = (c: Case) => (c.mode === 'raw-map' ? cases.find((x) => x.mode === 'raw-map' && x.channels === 1)! : c.mode === 'rxwire' ? cases[1]! : undefined);
   const vsOne = (c: Case): number[] => {
@@ -195,7 +197,7 @@ function inboundTable(results: Results, ratios: Ratios): { lines: string[]; bars
   lines.push(
     `\nTargets: 10,000 channels >= 0.90 of the 1-channel rate: **${flat >= 0.9 ? 'met' : 'not met'}** (${flat.toFixed(2)}; the bare Map of 10,000 handlers keeps ${floor.toFixed(2)} of its 1-channel rate: what touching 10,000 channels' memory in turn costs without any library); whole pipeline >= 0.67 of raw: **${median(ratios.get(cases[1]!.name)!) >= 0.67 ? 'met' : 'not met'}** (${median(ratios.get(cases[1]!.name)!).toFixed(2)}); <= 1 KB heap per open channel: **${heapOf(results, cases[4]!.name) <= 1024 ? 'met' : 'not met'}** (${Math.round(heapOf(results, cases[4]!.name))} B).\n`,
   );
-  return { lines, bars };
+  return { lines, bars, flatness: { rxwire: flat, map: floor } };
 }
 
 /** The cost of growth in message size, each size against raw at that size: its table and figures. */
@@ -236,11 +238,24 @@ const INTRO = [
   '- **Ahead of `reconnecting-websocket` and `multiplex` at 1 channel.** Both hand the raw frame to one listener (multiplex filters nothing when there is one channel) and run at the speed of raw `ws` + `JSON.parse`; rxwire also reads the envelope, routes, checks the sequence number and validates the message with io-ts. A client cannot be faster than the raw socket it reads, so this target is not reachable as written; at 100 and 10,000 channels, and against socket.io, rxwire is ahead.',
 ].join('\n');
 
+/** A hand-written note from bench/notes/<name>.md (analysis and dated figures from separate runs), or nothing. */
+function note(name: string): string {
+  const file = here(`./notes/${name}.md`);
+  return existsSync(file) ? `${readFileSync(file, 'utf8').trim()}\n` : '';
+}
+
+/** Runs `npm run bench -- --quick` in a child process and returns how many seconds it took. */
+function timeQuickRun(): number {
+  const t0 = performance.now();
+  execFileSync(process.execPath, [...tsx, here('./run.ts'), '--quick'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
+  return (performance.now() - t0) / 1000;
+}
+
 async function main(): Promise<void> {
   const { results, ratios } = await section('inbound throughput', runRounds);
-  const { lines, bars } = inboundTable(results, ratios);
+  const { lines, bars, flatness } = inboundTable(results, ratios);
   const { lines: sizeLines, bySize } = sizeTable(results, ratios);
-  lines.push(...sizeLines, '');
+  lines.push(note('inbound'), ...sizeLines, '');
   console.log(`\n${lines.join('\n')}`);
   const sections = [lines.join('\n')];
   const charts = [{ name: 'inbound', caption: 'Inbound throughput relative to raw ws + JSON.parse', svg: barChart('Inbound throughput, relative to raw ws + JSON.parse (higher is better)', 'x', bars) }];
@@ -265,14 +280,20 @@ async function main(): Promise<void> {
   console.log(`\n${peers.markdown}`);
   sections.push(`## Against the libraries users would pick instead\n\n${peers.markdown}`);
   console.log(`\n${scale.markdown}`);
-  sections.push(`## The server at scale\n\n${scale.markdown}`);
-  sections.push((await section('publish path', () => runPublish({ quick, rounds: quick ? 1 : flag('publish-rounds', 5), count: 100_000 }))).markdown);
-  sections.push((await section('subscribing to 10,000 channels', () => runSubscribe({ quick, rounds: quick ? 1 : flag('subscribe-rounds', 5) }))).markdown);
+  sections.push(`## The server at scale\n\n${scale.markdown}`, note('storm'));
+  const publish = await section('publish path', () => runPublish({ quick, rounds: quick ? 1 : flag('publish-rounds', 5), count: 100_000 }));
+  sections.push(publish.markdown, note('publish'), note('p99'));
+  const subscribe = await section('subscribing to 10,000 channels', () => runSubscribe({ quick, rounds: quick ? 1 : flag('subscribe-rounds', 5) }));
+  sections.push(subscribe.markdown);
 
   const growth = growthSection(inboundGrowth, peers.data, scale.data);
   console.log(`\n${growth.markdown}`);
-  sections.unshift(growth.markdown);
-  charts.push(...growth.charts, ...scale.charts);
+  // The CI smoke's duration, timed here so that the targets table has it from this run.
+  const quickSeconds = quick ? (performance.now() - started) / 1000 : await section('the quick run (npm run bench -- --quick)', async () => timeQuickRun());
+  const targets = targetsSection({ flatness, publish: publish.data, scale: scale.data, subscribe: subscribe.figures, quickSeconds });
+  console.log(`\n${targets}`);
+  sections.unshift(targets, growth.markdown, note('size'));
+  charts.push(publishChart(publish.data), ...growth.charts, ...scale.charts);
 
   if (!quick) console.log(`\nwritten: ${writeReport(INTRO, sections, charts)}`);
   progress('done');

@@ -23,7 +23,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Child } from '../child';
 import { median } from '../stats';
-import { runAsScript } from '../report';
+import { barChart, runAsScript, type Bar } from '../report';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const tsx = ['--import', 'tsx'];
@@ -113,10 +113,10 @@ const k = (x: number) => (x >= 100_000 ? `${Math.round(x / 1000)}k` : `${(x / 10
 const spread = (values: number[], format: (x: number) => string) => `${format(median(values))} (${format(Math.min(...values))}–${format(Math.max(...values))})`;
 
 /** The runs of one case, by round. */
-const runsOf = (data: PublishData, server: string, streams: number) => data.runs.filter((x) => x.server === server && x.streams === streams);
+export const runsOf = (data: PublishData, server: string, streams: number) => data.runs.filter((x) => x.server === server && x.streams === streams);
 
 /** Per round: the case's rate over the plain `ws` pair's at the same streams. */
-function ratios(data: PublishData, server: string, streams: number): number[] {
+export function ratios(data: PublishData, server: string, streams: number): number[] {
   const raw = runsOf(data, 'ws', streams);
   return runsOf(data, server, streams).map((x) => x.rate / raw.find((w) => w.round === x.round)!.rate);
 }
@@ -136,15 +136,29 @@ export function publishMarkdown(data: PublishData): string {
     const vs = c.server === 'ws' ? '1.00' : spread(ratios(data, c.server, c.streams), (x) => x.toFixed(2));
     lines.push(`| ${c.name} | ${c.streams.toLocaleString('en')} | ${spread(rs.map((x) => x.rate), k)} | ${vs} | ${spread(rs.map((x) => x.cpuPerMessage), (x) => x.toFixed(2))} |`);
   }
-  const one = median(ratios(data, 'rxwire', 1));
-  const many = median(ratios(data, 'rxwire', 1000));
+  const verdict = (x: number) => `**${x >= 0.8 ? 'met' : 'not met'}** (${x.toFixed(2)})`;
   const cpu = (streams: number) => (median(runsOf(data, 'ws', streams).map((x) => x.cpuPerMessage)) / median(runsOf(data, 'rxwire', streams).map((x) => x.cpuPerMessage))).toFixed(2);
   lines.push(
     '',
-    `Target: rxwire (awaiting each publish, validation on) at least 0.8 of the plain \`ws\` pair: 1 stream **${one >= 0.8 ? 'met' : 'not met'}** (${one.toFixed(2)}); 1,000 streams of one subscriber each **${many >= 0.8 ? 'met' : 'not met'}** (${many.toFixed(2)}). Server CPU per message, plain \`ws\` ÷ rxwire (what the rate would be if the server alone limited it): ${cpu(1)} at 1 stream, ${cpu(1000)} at 1,000.`,
+    `Target: rxwire (validation on) at least 0.8 of the plain \`ws\` pair: 1 stream, awaiting each publish ${verdict(median(ratios(data, 'rxwire', 1)))}; 1 stream, pipelined (as fast as \`publish\` goes) ${verdict(median(ratios(data, 'rxwire-pipelined', 1)))}; 1,000 streams of one subscriber each ${verdict(median(ratios(data, 'rxwire', 1000)))}. Server CPU per message, plain \`ws\` ÷ rxwire (what the rate would be if the server alone limited it): ${cpu(1)} at 1 stream, ${cpu(1000)} at 1,000.`,
     '',
   );
   return lines.join('\n');
+}
+
+/** The publish path's chart: each rxwire case's rate over the plain `ws` pair's (median of per-round ratios). */
+export function publishChart(data: PublishData): { name: string; caption: string; svg: string } {
+  const bars: Bar[] = PUBLISH_CASES.filter((c) => c.server !== 'ws').map((c) => ({
+    label: `${c.server === 'rxwire' ? 'await publish' : 'publish pipelined'}, ${c.streams.toLocaleString('en')} stream${c.streams > 1 ? 's' : ''}`,
+    value: median(ratios(data, c.server, c.streams)),
+    ours: true,
+  }));
+  bars.push({ label: 'plain ws: JSON.stringify + ws.send', value: 1 });
+  return {
+    name: 'publish',
+    caption: 'Publish path: server.publish to one subscriber, relative to a plain ws server',
+    svg: barChart('Publish path, msgs/s relative to plain ws (higher is better; target 0.8)', 'x', bars),
+  };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

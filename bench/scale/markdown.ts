@@ -52,11 +52,12 @@ export function defaultContender(data: ScaleData): StormContender {
   return data.storm.contenders.includes(named) ? named : 'rxwire';
 }
 
-const stormRounds = (data: ScaleData, contender: StormContender, clients: number): StormRound[] =>
+/** A contender's storm rounds at one size. */
+export const stormRounds = (data: ScaleData, contender: StormContender, clients: number): StormRound[] =>
   data.storm.rounds.filter((x) => x.contender === contender && x.clients === clients);
 /** A contender's median settling time at a size; a round that never settled counts as infinitely long. */
-const settledOf = (rs: StormRound[]) => median(rs.map((x) => (Number.isNaN(x.settled) ? Infinity : x.settled)));
-const sum = (rs: StormRound[], key: 'givenUp' | 'limitCloses' | 'refused') => rs.reduce((n, x) => n + x[key], 0);
+export const settledOf = (rs: StormRound[]) => median(rs.map((x) => (Number.isNaN(x.settled) ? Infinity : x.settled)));
+export const sum = (rs: StormRound[], key: 'givenUp' | 'limitCloses' | 'refused') => rs.reduce((n, x) => n + x[key], 0);
 
 function stormTable(lines: string[], data: ScaleData): void {
   const { rounds, storm } = data;

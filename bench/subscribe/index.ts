@@ -28,7 +28,9 @@ export interface SubscribeOptions {
   rounds: number;
 }
 
-type Outcome = { subscribeMs: number; resubscribeMs: number } | { failed: string };
+/** One client's run: its times, or why it failed. */
+export type SubscribeOutcome = { subscribeMs: number; resubscribeMs: number } | { failed: string };
+type Outcome = SubscribeOutcome;
 
 /** One client subscribing CHANNELS channels, then resubscribing them after a drop. */
 async function oneClient(port: number, batched: boolean): Promise<Outcome> {
@@ -85,9 +87,9 @@ async function oneClient(port: number, batched: boolean): Promise<Outcome> {
 
 const ms = (values: number[]) => (values.length === 0 ? '—' : `${Math.round(median(values))} ms (${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))})`);
 
-export async function runSubscribe(options: SubscribeOptions): Promise<{ markdown: string; figures: Record<string, Outcome[]> }> {
+export async function runSubscribe(options: SubscribeOptions): Promise<{ markdown: string; figures: { batched: Outcome[]; unbatched: Outcome[] } }> {
   const server = new Child('subscribe server', process.execPath, ['--import', 'tsx', here('./server.ts')]);
-  const figures: Record<string, Outcome[]> = { batched: [], unbatched: [] };
+  const figures: { batched: Outcome[]; unbatched: Outcome[] } = { batched: [], unbatched: [] };
   try {
     const { port } = await server.json<{ port: number }>(30_000, 'its port');
     for (let round = 1; round <= options.rounds; round++) {
