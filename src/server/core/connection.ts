@@ -52,7 +52,24 @@ export class Connection<A> implements Peer<A> {
     if (parsed.kind !== 'batch') return this.handleParsed(parsed);
     // A batch costs one token per BATCH_FRAMES_PER_TOKEN frames (the first was taken above).
     if (!this.bucket.take(Math.ceil(parsed.items.length / BATCH_FRAMES_PER_TOKEN) - 1)) return this.fail(CloseCode.PolicyViolation, 'rate limit exceeded');
-    for (const item of parsed.items) this.handleParsed(item);
+    // Every frame of a batch (sub, unsub, or an error answer) is handled in order: one
+    // link of the chain for the whole batch instead of one (and two promises) per frame.
+    const items = parsed.items;
+    this.inOrder(() => this.handleBatch(items));
+  }
+
+  /** The frames of a batch, each after the effect of the one before, as if each had come alone. */
+  private async handleBatch(items: ReadonlyArray<Extract<Parsed, { kind: 'frame' | 'answer' }>>): Promise<void> {
+    for (const item of items) {
+      try {
+        if (item.kind === 'answer') this.send(item.text);
+        else if (item.frame.type === 'sub') await this.subscriptions.subscribe(item.frame.id, item.frame.channel, item.frame.params, item.frame.since);
+        else if (item.frame.type === 'unsub') this.subscriptions.unsubscribe(item.frame.id);
+        else this.handle(item.frame);
+      } catch {
+        // As a frame alone: its failure does not hold up the ones after it.
+      }
+    }
   }
 
   private handleParsed(parsed: Extract<Parsed, { kind: 'frame' | 'answer' }>): void {

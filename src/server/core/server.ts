@@ -200,18 +200,23 @@ function connectionContext<A>(
   };
 }
 
+/** What `admit` decides without `authenticate`: everyone is accepted, as `undefined`. */
+const EVERYONE: Admission<undefined> = Object.freeze({ principal: undefined });
+
 /**
  * Runs `authenticate` within `timeout`: a principal is accepted (without `authenticate`,
  * everyone is, as `undefined`); `undefined` is refused with 4401; a `ForbiddenError`
  * with 4403 (final); any other failure, or no answer in time, with 1013 ("try again later").
  */
 function admit<A, C>(authenticate: ((context: C) => A | undefined | Promise<A | undefined>) | undefined, upgrade: C, timeout: number, scheduler: SchedulerLike): Promise<Admission<A>> {
+  // Nothing to wait for: no timer, no chain of promises (a reconnect storm admits thousands at once).
+  if (!authenticate) return Promise.resolve(EVERYONE as Admission<A>);
   return new Promise((resolve) => {
     const timer = scheduler.schedule(() => resolve({ refuse: CloseCode.TryAgainLater }), timeout);
     Promise.resolve()
-      .then(() => (authenticate ? authenticate(upgrade) : (undefined as A)))
+      .then(() => authenticate(upgrade))
       .then(
-        (principal) => resolve(principal === undefined && authenticate ? { refuse: CloseCode.Unauthorized } : { principal: principal as A }),
+        (principal) => resolve(principal === undefined ? { refuse: CloseCode.Unauthorized } : { principal }),
         // A known principal refused is final; an authenticate that failed (its database
         // is down) is this server's trouble: "try again later".
         (error: unknown) => resolve({ refuse: error instanceof ForbiddenError ? CloseCode.Forbidden : CloseCode.TryAgainLater }),

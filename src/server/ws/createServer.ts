@@ -110,6 +110,7 @@ function upgradeHandler<A>(
 ): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
   const { path, origins, addressOf, refuseWith, closeTimeout, limits } = options;
   const count = new SocketCount(limits.maxConnections, limits.maxConnectionsPerAddress);
+  const authenticated = options.authenticate !== undefined;
 
   /** Refuses at the HTTP level, counted under `reason`. */
   const turnAway = (socket: Duplex, status: number, text: string, reason: RefusalReason): void => {
@@ -150,16 +151,19 @@ function upgradeHandler<A>(
     const origin = request.headers.origin;
     if (origins && origin !== undefined && !origins.includes(origin)) return turnAway(socket, 403, 'Forbidden', 'origin');
     if (count.full) return turnAway(socket, 503, 'Service Unavailable', 'capacity');
-    let address: string;
-    try {
-      address = addressOf(request);
-    } catch {
-      address = request.socket.remoteAddress ?? 'unknown';
+    let address: string | undefined;
+    if (count.perAddress) {
+      try {
+        address = addressOf(request);
+      } catch {
+        address = request.socket.remoteAddress ?? 'unknown';
+      }
     }
     if (!count.hold(socket, address)) return turnAway(socket, 503, 'Service Unavailable', 'address_capacity');
     socket.on('error', () => socket.destroy());
     core
-      .admit({ token: tokenOf(request), request })
+      // The token is looked for only when someone reads it.
+      .admit({ token: authenticated ? tokenOf(request) : undefined, request })
       .then((admission) => admitted(request, socket, head, admission))
       // Nothing above should throw; if it does, the peer is dropped, never the process.
       .catch(() => socket.destroy());

@@ -8,11 +8,16 @@ export const TOKEN_PROTOCOL = 'bearer.';
 export function tokenOf(request: IncomingMessage): string | undefined {
   const authorization = request.headers.authorization;
   if (authorization?.startsWith('Bearer ')) return authorization.slice(7);
-  const query = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token');
-  if (query) return query;
+  // Only a URL with a query can carry the parameter: most upgrades skip the URL parser.
+  const url = request.url;
+  if (url?.includes('?')) {
+    const query = new URL(url, 'http://localhost').searchParams.get('token');
+    if (query) return query;
+  }
   const offered = request.headers['sec-websocket-protocol'];
+  if (offered === undefined || !offered.includes(TOKEN_PROTOCOL)) return undefined;
   return offered
-    ?.split(',')
+    .split(',')
     .map((p) => p.trim())
     .find((p) => p.startsWith(TOKEN_PROTOCOL))
     ?.slice(TOKEN_PROTOCOL.length);
@@ -47,10 +52,24 @@ export class SocketCount {
   }
 
   /**
-   * Counts `socket` from `address` until it closes; false (and not counted) when that
-   * address is at `maxConnectionsPerAddress`.
+   * Whether connections are counted per address at all: with `maxConnectionsPerAddress`
+   * unlimited nobody reads that count, and the upgrade need not look the address up.
    */
-  hold(socket: Duplex, address: string): boolean {
+  get perAddress(): boolean {
+    return this.maxPerAddress !== Infinity;
+  }
+
+  /**
+   * Counts `socket` from `address` until it closes; false (and not counted) when that
+   * address is at `maxConnectionsPerAddress`. Without a per-address limit `address` is
+   * not needed (see {@link perAddress}) and only the total is kept.
+   */
+  hold(socket: Duplex, address: string | undefined): boolean {
+    if (address === undefined || !this.perAddress) {
+      this.held += 1;
+      socket.once('close', () => (this.held -= 1));
+      return true;
+    }
     const fromAddress = this.byAddress.get(address) ?? 0;
     if (fromAddress >= this.maxPerAddress) return false;
     this.held += 1;
