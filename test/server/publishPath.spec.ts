@@ -138,6 +138,7 @@ describe('Publishing: validation and stream keys', () => {
       room: { params: t.partial({ floor: t.union([t.number, t.null]), name: t.string, on: t.boolean }), message: t.type({ items: t.array(t.number) }) },
       nested: { params: t.type({ where: t.type({ x: t.number, y: t.number }), b: t.string }), message: t.unknown },
       none: { params: t.type({}), message: t.string },
+      one: { params: t.partial({ k: t.union([t.number, t.string, t.boolean, t.null]) }), message: t.unknown },
     },
   });
   const publishing = new Publishing(protocol);
@@ -176,6 +177,28 @@ describe('Publishing: validation and stream keys', () => {
     for (const [channel, params] of cases) expect(publishing.streamOf(channel, params)).toBe(general(channel, params));
   });
 
+  it('keys params of one declared key by their value, read from the kept keys or not, as the general path does', () => {
+    // Values a Map might confuse (SameValueZero) or JSON might write alike, each asked twice (made, then kept).
+    const values: unknown[] = [0, -0, 1, '1', NaN, null, 'null', true, 'true', false, '', 1e21, Infinity, -Infinity, 'ü \u0000 "q"', undefined];
+    for (let round = 0; round < 2; round++) {
+      for (const k of values) expect(publishing.streamOf('one', { k })).toBe(general('one', { k }));
+      expect(publishing.streamOf('one', {})).toBe(general('one', {}));
+      expect(publishing.streamOf('one', Object.assign(Object.create({ k: 5 }), {}))).toBe(general('one', {}));
+    }
+    expect(publishing.streamOf('one', { k: 1 })).not.toBe(publishing.streamOf('one', { k: '1' }));
+    // A getter is read once: the key is of the value validated.
+    let reads = 0;
+    const params = { get k(): number {
+      reads += 1;
+      return 7;
+    } };
+    expect(publishing.streamOf('one', params)).toBe(general('one', { k: 7 }));
+    // Past the bound of kept keys (10,000): emptied and made again, still right.
+    for (let i = 0; i < 10_050; i++) expect(publishing.streamOf('one', { k: i })).toBe(`one\u0000{"k":${i}}`);
+    expect(publishing.streamOf('one', { k: 3 })).toBe(general('one', { k: 3 }));
+    expect(reads).toBeGreaterThan(0);
+  });
+
   it('refuses params and messages that fail their codec, with the reason decode gives, and channels not in the protocol', () => {
     expect(() => publishing.streamOf('device', { id: 1 })).toThrow(ValidationError);
     expect(() => publishing.streamOf('device', { id: 1 })).toThrow(/id: expected string, got 1/);
@@ -208,5 +231,20 @@ describe('msgFrame', () => {
       expect(msgFrame(message, '1').text).toBe(`{"type":"msg","id":"1","offset":${i + 1},"data":{"n":${i}}}`);
       expect(JSON.parse(msgFrame(message, '2').text)).toEqual({ type: 'msg', id: '2', offset: i + 1, data: { n: i } });
     });
+  });
+
+  it('tells messages apart by identity, not content, within the kept ones and after, for any id', () => {
+    const a: BrokerMessage = { epoch: 'E', offset: 1, data: { n: 1 } };
+    const b: BrokerMessage = { epoch: 'E', offset: 1, data: { n: 2 } };
+    expect(msgFrame(a, '1').text).toBe('{"type":"msg","id":"1","offset":1,"data":{"n":1}}');
+    expect(msgFrame(b, '1').text).toBe('{"type":"msg","id":"1","offset":1,"data":{"n":2}}');
+    // An id that needs escaping, then back to the usual one.
+    expect(JSON.parse(msgFrame(a, 'x"\\y').text)).toEqual({ type: 'msg', id: 'x"\\y', offset: 1, data: { n: 1 } });
+    expect(msgFrame(a, '1').text).toBe('{"type":"msg","id":"1","offset":1,"data":{"n":1}}');
+    // Data that JSON leaves out is sent as null.
+    expect(msgFrame({ epoch: 'E', offset: 3, data: undefined }, '1').text).toBe('{"type":"msg","id":"1","offset":3,"data":null}');
+    // Every shared text has its frame slot from the start, empty until a transport fills it.
+    expect(Object.keys(msgFrame(b, '9'))).toEqual(['text', 'frame']);
+    expect(msgFrame(b, '9').frame).toBeUndefined();
   });
 });

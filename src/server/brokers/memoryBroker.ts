@@ -64,9 +64,10 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
 
   return {
     async publish(key, data) {
-      const s = store.get(key);
-      const message: BrokerMessage = { epoch: s.epoch, offset: ++s.offset, data };
+      // One reading of the clock per publish: the store's housekeeping, the stream's and the message's time.
       const at = now();
+      const s = store.get(key, at);
+      const message: BrokerMessage = { epoch: s.epoch, offset: ++s.offset, data };
       s.history.push(message, at);
       store.trim(s, at);
       store.settle(key, s, true);

@@ -101,9 +101,9 @@ export class StreamStore {
     this.rotated = now();
   }
 
-  /** The stream under `key`, made (in its kept position, or a new epoch) if it is not live. */
-  get(key: string): Stream {
-    this.forgetExpired();
+  /** The stream under `key`, made (in its kept position, or a new epoch) if it is not live; `at` is the time now. */
+  get(key: string, at = this.now()): Stream {
+    this.forgetExpired(at);
     let s = this.streams.get(key);
     if (!s) {
       const kept = this.recent.get(key) ?? this.older.get(key);
@@ -111,7 +111,7 @@ export class StreamStore {
         this.recent.delete(key);
         this.older.delete(key);
       }
-      s = { epoch: kept?.epoch ?? this.epoch(), offset: kept?.offset ?? 0, history: new History(this.historySize), listeners: new Set(), snapshot: undefined, touched: this.now() };
+      s = { epoch: kept?.epoch ?? this.epoch(), offset: kept?.offset ?? 0, history: new History(this.historySize), listeners: new Set(), snapshot: undefined, touched: at };
       this.streams.set(key, s);
     }
     return s;
@@ -149,15 +149,16 @@ export class StreamStore {
     this.older.clear();
   }
 
-  /** Reduces idle streams past `historyTtl` to their positions, and rotates the generations. */
-  forgetExpired(): void {
-    const at = this.now();
+  /** Reduces idle streams past `historyTtl` to their positions, and rotates the generations; `at` is the time now. */
+  forgetExpired(at = this.now()): void {
     if (at - this.rotated >= this.historyTtl) {
       // Every position in `recent` was kept before rotated + historyTtl.
       this.older = at - this.rotated >= 2 * this.historyTtl ? new Map() : this.recent;
       this.recent = new Map();
       this.rotated = at;
     }
+    // Called on every publish: no iterator when nothing is idle (the usual case under load).
+    if (this.idle.size === 0) return;
     for (const [key, s] of this.idle) {
       if (s.touched >= at - this.historyTtl) break;
       this.idle.delete(key);

@@ -15,33 +15,51 @@ export type Send = (frame: string | SharedText) => void;
 // Each message is serialized once, and made into a frame once per subscription id,
 // however many subscribers it goes to (clients usually choose the same ids: "1", "2",
 // ...); a WebSocket transport also frames that text once (SharedText.frame). The texts of
-// the last RECENT messages are kept, in a Map by identity: a fan-out calls every listener
-// with one message in turn, and a replay reads recent messages again. (A WeakMap cost
-// more than serializing: every entry is an ephemeron the garbage collector must trace.)
+// the last RECENT messages are kept, by identity, in a ring searched newest first: a
+// fan-out calls every listener with one message in turn (found in the first slot), and a
+// replay reads recent messages again. A ring, not a Map: a Map's insertion, deletion and
+// iterator per message cost more than a few comparisons, and a WeakMap more still (every
+// entry is an ephemeron the garbage collector must trace).
 const RECENT = 32;
 
 /** A message's serialized data and its frames: the first id's inline (the usual case), others in a Map. */
 interface Encoded {
+  readonly message: BrokerMessage;
   readonly data: string;
   id: string | undefined;
   frame: SharedText | undefined;
   others: Map<string, SharedText> | undefined;
 }
 
-const encoded = new Map<BrokerMessage, Encoded>();
+const recent: Array<Encoded | undefined> = new Array<Encoded | undefined>(RECENT).fill(undefined);
+/** The slot of the newest entry. */
+let newest = 0;
+
+function encodedOf(message: BrokerMessage): Encoded {
+  for (let i = 0, slot = newest; i < RECENT; i++, slot = slot === 0 ? RECENT - 1 : slot - 1) {
+    const cache = recent[slot];
+    if (cache === undefined) break; // the ring is not full yet: nothing older
+    if (cache.message === message) return cache;
+  }
+  newest = newest === RECENT - 1 ? 0 : newest + 1;
+  const cache: Encoded = { message, data: JSON.stringify(message.data) ?? 'null', id: undefined, frame: undefined, others: undefined };
+  recent[newest] = cache;
+  return cache;
+}
+
+/** The JSON of the last subscription id seen (ids repeat: "1", "2", ...). */
+let lastId = '';
+let lastIdJson = '""';
+const idJson = (id: string): string => (id === lastId ? lastIdJson : ((lastId = id), (lastIdJson = JSON.stringify(id))));
 
 /** The `msg` frame of `message` for subscription `id`, shared by every peer that gets it. */
 export function msgFrame(message: BrokerMessage, id: string): SharedText {
-  let cache = encoded.get(message);
-  if (cache === undefined) {
-    if (encoded.size >= RECENT) encoded.delete(encoded.keys().next().value!);
-    cache = { data: JSON.stringify(message.data) ?? 'null', id: undefined, frame: undefined, others: undefined };
-    encoded.set(message, cache);
-  }
+  const cache = encodedOf(message);
   if (cache.id === id) return cache.frame!;
   let frame = cache.others?.get(id);
   if (frame === undefined) {
-    frame = { text: `{"type":"msg","id":${JSON.stringify(id)},"offset":${message.offset},"data":${cache.data}}` };
+    // `frame` is there from the start, so that every shared text has one shape.
+    frame = { text: `{"type":"msg","id":${idJson(id)},"offset":${message.offset},"data":${cache.data}}`, frame: undefined };
     if (cache.id === undefined) {
       cache.id = id;
       cache.frame = frame;

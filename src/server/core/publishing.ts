@@ -17,7 +17,16 @@ interface ChannelPlan {
   readonly messageExact: boolean;
   /** The declared keys of params of a plain `t.type` / `t.partial`, sorted as `stableKey` sorts them, each with its JSON; else undefined. */
   readonly keys: ReadonlyArray<readonly [name: string, json: string]> | undefined;
+  /**
+   * With one declared key: the stream keys made so far, by the key's value (a string,
+   * number, boolean or null), so that a publish to a stream seen before builds no string
+   * (and the broker's lookup hashes none). Emptied when it reaches KEYS_KEPT.
+   */
+  readonly single: Map<unknown, string> | undefined;
 }
+
+/** The most stream keys a channel of one declared key keeps (see `ChannelPlan.single`). */
+const KEYS_KEPT = 10_000;
 
 /**
  * Whether a codec's `is` gives the verdict of its `decode` on any value, and `decode`
@@ -90,6 +99,29 @@ function flatKey(channel: string, keys: NonNullable<ChannelPlan['keys']>, params
 }
 
 /**
+ * {@link flatKey} for params of one declared key, by way of the plan's kept keys. The
+ * value is read once. (`Map` keys compare by SameValueZero: 0 and -0, which JSON writes
+ * alike, share an entry; so do the NaNs; `1` and `"1"` do not.)
+ */
+function singleKey(channel: string, plan: ChannelPlan, params: unknown): string | undefined {
+  const [name, json] = plan.keys![0]!;
+  const record = params as Record<string, unknown>;
+  if (!Object.prototype.hasOwnProperty.call(record, name)) return flatKey(channel, plan.keys!, params);
+  const value = record[name];
+  if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    return value === undefined ? `${channel}\u0000{}` : undefined; // JSON leaves undefined out; a nested value takes the general path
+  }
+  const cache = plan.single!;
+  let key = cache.get(value);
+  if (key === undefined) {
+    key = `${channel}\u0000{${json}:${JSON.stringify(value)}}`;
+    if (cache.size >= KEYS_KEPT) cache.clear();
+    cache.set(value, key);
+  }
+  return key;
+}
+
+/**
  * The part of `publish` before the broker, per channel: params and message validated
  * by their codecs (every time: `is` where it is exact, `decode` otherwise), the stream
  * key as subscriptions make it, the message encoded.
@@ -104,7 +136,8 @@ export class Publishing {
     const plan = this.plan(channel);
     if (!plan) throw new ValidationError(`params of channel "${channel}"`, 'not in the protocol');
     const decoded = checkedFast(plan.params, plan.paramsExact, params, () => `params of channel "${channel}"`);
-    return (plan.keys && flatKey(channel, plan.keys, decoded)) ?? channelKey(channel, canonicalParams(plan.params, decoded));
+    const key = plan.single !== undefined ? singleKey(channel, plan, decoded) : plan.keys && flatKey(channel, plan.keys, decoded);
+    return key ?? channelKey(channel, canonicalParams(plan.params, decoded));
   }
 
   /** `message` validated and encoded by the channel's codec; a `ValidationError` otherwise. */
@@ -122,7 +155,8 @@ export class Publishing {
       const params = definition.params as t.Mixed;
       const message = definition.message as t.Mixed;
       const paramsExact = isExactCodec(params);
-      plan = { params, message, paramsExact, messageExact: isExactCodec(message), keys: sortedKeys(params, paramsExact) };
+      const keys = sortedKeys(params, paramsExact);
+      plan = { params, message, paramsExact, messageExact: isExactCodec(message), keys, single: keys?.length === 1 ? new Map() : undefined };
       this.plans.set(channel, plan);
     }
     return plan;
