@@ -5,7 +5,7 @@ import { channelKey } from '../internal/stableKey';
 import type { Inbound, WireAdapter } from '../protocol/adapter';
 import { DecodeError, RemoteError, SubscriptionError } from '../protocol/errors';
 import { check, passesAsIs } from '../protocol/validate';
-import { ChannelEntry, type MessageFrame } from './channelEntry';
+import { ChannelEntry, channelKind, type ChannelKind, type MessageFrame } from './channelEntry';
 import type { GapNotice } from './types';
 
 /** What the registry needs from its client. */
@@ -38,6 +38,8 @@ export class ChannelRegistry {
   readonly routes = new Map<string, ChannelEntry>();
   /** The live channels by (channel, params) identity. */
   private readonly entries = new Map<string, ChannelEntry>();
+  /** What the entries of each codec share, one per codec. */
+  private readonly kinds = new Map<t.Mixed, ChannelKind>();
   private hold: Subscription | undefined;
 
   constructor(
@@ -59,13 +61,19 @@ export class ChannelRegistry {
       if (this.io.isClosed()) return subscriber.complete();
       let entry = this.entries.get(key);
       if (entry) entry.observe(subscriber);
-      else this.add(key, (entry = new ChannelEntry(this, channel, params, wireParams, codec, subscriber)));
+      else this.add(key, (entry = new ChannelEntry(this.kindOf(codec), channel, params, wireParams, subscriber)));
       const mine = entry;
       return () => {
         mine.unobserve(subscriber);
         if (!mine.observed && this.entries.get(key) === mine) this.remove(key, mine);
       };
     });
+  }
+
+  private kindOf(codec: t.Mixed): ChannelKind {
+    let kind = this.kinds.get(codec);
+    if (kind === undefined) this.kinds.set(codec, (kind = channelKind(this, codec)));
+    return kind;
   }
 
   private add(key: string, entry: ChannelEntry): void {
@@ -239,8 +247,13 @@ export class ChannelRegistry {
     }
     const data = frame.data;
     if (frame.error !== undefined) this.remoteError(entry, frame.error);
-    if (passesAsIs(entry.codec, data, entry.asIs)) return entry.emit(data);
-    const checked = check(entry.codec, data);
+    if (passesAsIs(entry.kind.codec, data, entry.kind.asIs)) return entry.emit(data);
+    this.decode(entry, frame);
+  }
+
+  /** Decodes a message that `is` did not pass (or that a codec that is not plain checks): delivered decoded, or reported. */
+  decode(entry: ChannelEntry, frame: MessageFrame): void {
+    const checked = check(entry.kind.codec, frame.data);
     if (checked.ok) entry.emit(checked.value);
     else this.io.onDecodeError(new DecodeError(`message of channel "${entry.channel}": ${checked.reason}`, frame.data));
   }

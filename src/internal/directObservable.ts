@@ -8,6 +8,14 @@ export interface Sink<T> {
   complete(): void;
 }
 
+/**
+ * What a source that calls a sink's consumer itself (see {@link directConsumer}) is told
+ * by: the sink stopped taking values, and from now on goes through its `next` again.
+ */
+export interface SinkWatcher {
+  sinkStopped(): void;
+}
+
 /** The observer of a sink subscribed with a function, or with nothing: shared, it has no methods. */
 const NO_OBSERVER: Partial<Observer<unknown>> = Object.freeze({});
 
@@ -23,11 +31,38 @@ class DirectSink<T> extends Subscription implements Sink<T> {
   // A function subscriber is kept as it is (no wrapper object: one object less per delivery).
   private readonly onNext: ((value: T) => void) | undefined;
   private readonly observer: Partial<Observer<T>>;
+  /** The source calling `onNext` itself, if any (see `consumer`). */
+  private watcher: SinkWatcher | undefined = undefined;
 
   constructor(observerOrNext: Partial<Observer<T>> | ((value: T) => void) | null | undefined) {
     super();
     this.onNext = typeof observerOrNext === 'function' ? observerOrNext : undefined;
     this.observer = typeof observerOrNext === 'function' || !observerOrNext ? NO_OBSERVER : observerOrNext;
+  }
+
+  /**
+   * The consumer function of a sink subscribed with a function and still taking values,
+   * for a source that calls it with {@link callConsumer} without reading the sink (one
+   * object less per delivery). `watcher` (one per sink, the last one given) is told
+   * before the sink stops taking values: when it errors, completes or is unsubscribed.
+   */
+  consumer(watcher: SinkWatcher): ((value: T) => void) | undefined {
+    if (this.onNext === undefined || this.stopped || this.closed) return undefined;
+    this.watcher = watcher;
+    return this.onNext;
+  }
+
+  /** Tells the watcher, once, that `onNext` may no longer be called directly. */
+  private release(): void {
+    const watcher = this.watcher;
+    if (watcher === undefined) return;
+    this.watcher = undefined;
+    watcher.sinkStopped();
+  }
+
+  override unsubscribe(): void {
+    if (!this.closed) this.release();
+    super.unsubscribe();
   }
 
   next(value: T): void {
@@ -45,6 +80,7 @@ class DirectSink<T> extends Subscription implements Sink<T> {
   error(error: unknown): void {
     if (this.stopped || this.closed) return;
     this.stopped = true;
+    this.release();
     try {
       if (this.observer.error) this.observer.error(error);
       else reportUnhandled(error);
@@ -58,6 +94,7 @@ class DirectSink<T> extends Subscription implements Sink<T> {
   complete(): void {
     if (this.stopped || this.closed) return;
     this.stopped = true;
+    this.release();
     try {
       this.observer.complete?.();
     } catch (thrown) {
@@ -65,6 +102,28 @@ class DirectSink<T> extends Subscription implements Sink<T> {
     } finally {
       this.unsubscribe();
     }
+  }
+}
+
+/**
+ * The consumer function of `sink` if it is a {@link DirectObservable}'s sink of a function
+ * subscriber still taking values, `watcher` then being told when it stops (see
+ * `DirectSink.consumer`); undefined for any other sink, which is reached through `next`.
+ */
+export function directConsumer<T>(sink: Sink<T>, watcher: SinkWatcher): ((value: T) => void) | undefined {
+  return sink instanceof DirectSink ? sink.consumer(watcher) : undefined;
+}
+
+/**
+ * Delivers `value` to a consumer got from {@link directConsumer} as its sink's `next`
+ * would: called with the sink as `this`, an error it throws reported as RxJS reports
+ * one (never reaching the producer). Only while the consumer's watcher was not told.
+ */
+export function callConsumer<T>(consumer: (value: T) => void, sink: Sink<T>, value: T): void {
+  try {
+    consumer.call(sink, value);
+  } catch (error) {
+    reportUnhandled(error);
   }
 }
 
