@@ -1,10 +1,10 @@
 import { Observable, SchedulerLike, Subject, Subscriber, Subscription, asyncScheduler } from 'rxjs';
-import { webSocket, WebSocketSubject } from 'rxjs/webSocket';
 import { heartbeat } from '../operators/heartbeat';
 import { ConnectTimeoutError, ConnectionClosedError, DecodeError, type HeartbeatTimeoutError } from '../protocol/errors';
 import { CloseCode } from '../protocol/closeCodes';
 import { toConnectionError } from './connectionError';
 import { frameSize } from '../internal/utf8';
+import { reportUnhandled } from '../internal/reportUnhandled';
 import type { Inbound, WireClose, WireContext } from '../protocol/adapter';
 import { INVALID, MAX_PONG_LENGTH, parseFrame } from './inboundFrame';
 import type { WebSocketConstructor, WebSocketLike } from './types';
@@ -74,7 +74,7 @@ export interface OpenSocket {
 }
 
 /**
- * One connection attempt over a `WebSocketSubject`: emits the {@link OpenSocket} once
+ * One connection attempt over a WebSocket: emits the {@link OpenSocket} once
  * the connection is accepted (the server's acceptance frame, or the socket opening when
  * the server sends none), and nothing else: every inbound message goes, parsed from
  * JSON, to `hooks.onMessage`, so that the stream of attempts carries typed lifecycle
@@ -90,6 +90,9 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks, context: Wi
     return () => attempt.teardown();
   });
 }
+
+/** What a send that threw without a close code fails the attempt with (RxJS's `WebSocketSubject` wording). */
+const INVALID_ERROR_OBJECT = 'WebSocketSubject.error must be called with an object with an error code, and an optional reason: { code: number, reason: string }';
 
 /** One attempt's socket: its raw WebSocket, its deadline, its acceptance, its end. */
 class SocketAttempt implements OpenSocket {
@@ -112,8 +115,11 @@ class SocketAttempt implements OpenSocket {
   /** Frames after acceptance, decoded, on their way through the heartbeat. */
   private readonly afterAcceptance = new Subject<Inbound>();
   private live: Subscription | undefined;
-  private readonly subject: WebSocketSubject<unknown>;
-  private readonly inner: Subscription;
+  /**
+   * Torn down: the socket's events change nothing any more (their handlers stay set, so
+   * that a late `error` event of `ws` is not an unhandled one).
+   */
+  private over = false;
 
   constructor(
     target: SocketTarget,
@@ -123,15 +129,7 @@ class SocketAttempt implements OpenSocket {
   ) {
     this.scheduler = hooks.scheduler ?? asyncScheduler;
     this.connectTimer = this.scheduler.schedule(() => this.fail(new ConnectTimeoutError(hooks.connectTimeout)), hooks.connectTimeout);
-    this.subject = this.createSubject(target);
-    this.inner = this.subject.subscribe({
-      next: (data) => this.onFrame(data),
-      error: (error: unknown) => this.fail(toConnectionError(error, this.lastClose, this.accepted)),
-      complete: () => {
-        const { code, reason } = this.lastClose ?? { code: CloseCode.AbnormalClosure, reason: '' };
-        this.fail(new ConnectionClosedError(code, reason, undefined, this.accepted ? 'open' : 'connecting'));
-      },
-    });
+    this.connect(target);
   }
 
   get protocol(): string {
@@ -143,8 +141,26 @@ class SocketAttempt implements OpenSocket {
   }
 
   send(frame: string): void {
-    this.subject.next(frame);
+    const raw = this.raw;
+    if (raw?.readyState === 1 && !this.over) {
+      try {
+        raw.send(frame);
+      } catch (error) {
+        this.sendFailed(raw, error);
+      }
+    }
     this.hooks.onFrameOut(frameSize(frame));
+  }
+
+  /**
+   * A send that threw: as RxJS's `WebSocketSubject` did, the socket is closing, closed
+   * with the error's code when it has one, and otherwise the attempt fails.
+   */
+  private sendFailed(raw: WebSocketLike, error: unknown): void {
+    this.hooks.onClosing(this);
+    const { code, reason } = (error ?? {}) as { code?: number; reason?: string };
+    if (code) raw.close(code, reason);
+    else this.fail(toConnectionError(new TypeError(INVALID_ERROR_OBJECT), this.lastClose, this.accepted));
   }
 
   /** Writes a protocol-level frame (handshake, reply) on the open socket, accepted or not. */
@@ -155,6 +171,7 @@ class SocketAttempt implements OpenSocket {
 
   /** Unsubscribed: closes with 1000 and waits `closeTimeout` for the server's answer. */
   teardown(): void {
+    if (this.over) return;
     this.connectTimer.unsubscribe();
     this.live?.unsubscribe();
     this.hooks.onClosing(this);
@@ -167,15 +184,18 @@ class SocketAttempt implements OpenSocket {
       // closing handshake that will not come.
       if (socket && socket.readyState < 2) socket.terminate ? socket.terminate() : socket.close();
     } else if (socket.readyState === 1) {
-      this.subject.error({ code: CloseCode.NormalClosure, reason: 'normal closure' });
+      socket.close(CloseCode.NormalClosure, 'normal closure');
       if (socket.terminate) {
         const terminate = socket.terminate.bind(socket);
         this.terminateTimer = this.scheduler.schedule(() => {
           if (socket.readyState !== 3) terminate();
         }, this.hooks.closeTimeout);
       }
+    } else if (socket.readyState === 0) {
+      // Still connecting: abandoned (the socket's close event comes later, or never).
+      socket.close();
     }
-    this.inner.unsubscribe();
+    this.over = true;
   }
 
   private fail(error: unknown): void {
@@ -261,35 +281,54 @@ class SocketAttempt implements OpenSocket {
     this.hooks.closed({ code, reason, accepted: this.accepted });
   }
 
-  private createSubject(target: SocketTarget): WebSocketSubject<unknown> {
+  /**
+   * Opens the raw socket and listens to it through its `on*` handlers (browsers, `ws` and
+   * the testing fake all have them): one object per attempt and one call per frame, where
+   * a `WebSocketSubject` built subjects, subscribers and a replay buffer per attempt and
+   * passed every frame through five calls. The handlers behave as that subject's did: a
+   * constructor that throws fails the attempt, `error` fails it, and `close` fails it
+   * with a close error (`ConnectionClosedError` for a clean close).
+   */
+  private connect(target: SocketTarget): void {
     const { hooks } = this;
     const Ctor = hooks.WebSocketCtor;
-    // Wrapping the constructor keeps a handle on the raw socket (for terminate() and
-    // readyState) and lets Node's `ws` receive headers that WebSocketSubject cannot pass.
-    // WebSocketSubject calls it with `new`: a function, not an arrow.
-    const keep = (socket: WebSocketLike): WebSocketLike => (this.raw = socket);
-    const capture = function (url: string, protocols?: string | string[]) {
-      // Only `ws` takes options (a browser's WebSocket takes none); it has terminate().
+    const protocols = target.protocols.length > 0 ? target.protocols : undefined;
+    let socket: WebSocketLike;
+    try {
+      // Only `ws` takes options (a browser's WebSocket takes none); it has terminate(),
+      // and it receives the headers a browser cannot send.
       const takesOptions = typeof (Ctor.prototype as { terminate?: unknown } | undefined)?.terminate === 'function';
-      return keep(takesOptions ? new Ctor(url, protocols, { headers: target.headers, maxPayload: hooks.maxPayload }) : new Ctor(url, protocols));
-    } as unknown as new (url: string, protocols?: string | string[]) => WebSocket;
-    return webSocket<unknown>({
-      url: target.url,
-      protocol: target.protocols.length > 0 ? target.protocols : undefined,
-      WebSocketCtor: capture,
-      binaryType: 'arraybuffer',
-      serializer: (frame) => frame as string,
-      deserializer: (event) => event.data,
-      openObserver: { next: () => this.onOpen() },
-      closingObserver: { next: () => hooks.onClosing(this) },
-      closeObserver: {
-        next: (event: CloseEvent) => {
-          this.lastClose = { code: event.code, reason: event.reason };
-          this.terminateTimer?.unsubscribe();
-          hooks.onClosing(this);
-          this.tellClosed(event.code, event.reason);
-        },
-      },
-    });
+      socket = takesOptions ? new Ctor(target.url, protocols, { headers: target.headers, maxPayload: hooks.maxPayload }) : new Ctor(target.url, protocols);
+      this.raw = socket;
+      socket.binaryType = 'arraybuffer';
+    } catch (error) {
+      return this.fail(toConnectionError(error, this.lastClose, this.accepted));
+    }
+    socket.onopen = () => {
+      // Abandoned while connecting, and opened all the same: it is not wanted.
+      if (this.over) return socket.close();
+      this.onOpen();
+    };
+    socket.onmessage = (event: { data: unknown }) => {
+      if (this.over || this.failed) return;
+      try {
+        this.onFrame(event.data);
+      } catch (error) {
+        // Thrown by code downstream: reported as RxJS reports what an observer throws.
+        reportUnhandled(error);
+      }
+    };
+    socket.onerror = (event: unknown) => {
+      if (!this.over) this.fail(toConnectionError(event, this.lastClose, this.accepted));
+    };
+    socket.onclose = (event: CloseEvent) => {
+      this.lastClose = { code: event.code, reason: event.reason };
+      this.terminateTimer?.unsubscribe();
+      hooks.onClosing(this);
+      this.tellClosed(event.code, event.reason);
+      if (this.over) return;
+      if (event.wasClean) this.fail(new ConnectionClosedError(event.code, event.reason, undefined, this.accepted ? 'open' : 'connecting'));
+      else this.fail(toConnectionError(event, this.lastClose, this.accepted));
+    };
   }
 }
