@@ -114,6 +114,40 @@ describe('writeFrame and WriteBatch over a real socket', () => {
     expect(p.received).toEqual(['first', ...Array.from({ length: 20 }, (_, i) => `held ${i}`)]);
   });
 
+  it('with a writer mark: never corks a socket that gets one frame per turn; holds the second and later frames of a turn, in order', async () => {
+    const p = await pair();
+    closers.push(p.close);
+    const batch = new WriteBatch();
+    const mark = { turn: 0 };
+    for (let turn = 0; turn < 3; turn++) {
+      batch.writing(p.server, mark);
+      p.server.send(`alone ${turn}`);
+      expect(p.raw.writableCorked).toBe(0);
+      expect(p.raw.writableLength).toBe(0); // handed to the kernel at once
+      expect(batch.size).toBe(0);
+      await new Promise((done) => setImmediate(done));
+    }
+    batch.writing(p.server, mark);
+    p.server.send('first');
+    expect(p.raw.writableCorked).toBe(0);
+    for (let i = 0; i < 5; i++) {
+      batch.writing(p.server, mark);
+      p.server.send(`held ${i}`);
+    }
+    expect(p.raw.writableCorked).toBe(1);
+    expect(batch.size).toBe(1);
+    expect(p.raw.writableLength).toBeGreaterThan(0); // waiting in memory
+    await new Promise((done) => setImmediate(done));
+    expect(p.raw.writableCorked).toBe(0);
+    expect(batch.size).toBe(0);
+    // The next turn starts afresh: its first frame goes at once again.
+    batch.writing(p.server, mark);
+    p.server.send('next');
+    expect(p.raw.writableCorked).toBe(0);
+    await waitFor(() => p.received.length === 10);
+    expect(p.received).toEqual(['alone 0', 'alone 1', 'alone 2', 'first', 'held 0', 'held 1', 'held 2', 'held 3', 'held 4', 'next']);
+  });
+
   /** A pair whose server side sent 'one' (written at once) and 'two' (held by the batch). */
   async function holdingTwo() {
     const p = await pair();

@@ -70,10 +70,12 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
       const message: BrokerMessage = { epoch: s.epoch, offset: ++s.offset, data };
       s.history.push(message, at);
       store.trim(s, at);
-      store.settle(key, s, true);
       // The listeners of the moment: one added or removed by a listener takes effect from
       // the next message. The array is remade only after they changed, not per publish.
       const listeners = (s.snapshot ??= [...s.listeners]);
+      // Only a stream without listeners has idle time to restart (the snapshot is current:
+      // it has as many as the set).
+      if (listeners.length === 0) store.settle(key, s, true);
       for (let i = 0; i < listeners.length; i++) {
         try {
           listeners[i]!(message);

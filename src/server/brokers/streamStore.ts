@@ -12,6 +12,8 @@ export class History {
   private times: number[] = [];
   /** Where the oldest is. */
   private head = 0;
+  /** When the oldest came (meaningful while `length` > 0): `expire` reads no array when nothing is due. */
+  private oldestAt = 0;
   length = 0;
 
   constructor(private readonly size: number) {}
@@ -20,6 +22,7 @@ export class History {
   push(message: BrokerMessage, at: number): void {
     if (this.size <= 0) return;
     const capacity = this.messages.length;
+    if (this.length === 0) this.oldestAt = at;
     if (this.length < capacity) {
       const i = (this.head + this.length) % capacity;
       this.messages[i] = message;
@@ -34,15 +37,17 @@ export class History {
       this.messages[this.head] = message;
       this.times[this.head] = at;
       this.head = (this.head + 1) % capacity;
+      this.oldestAt = this.times[this.head]!;
     }
   }
 
   /** Drops the messages that came before `oldest`. */
   expire(oldest: number): void {
-    while (this.length > 0 && this.times[this.head]! < oldest) {
+    while (this.length > 0 && this.oldestAt < oldest) {
       this.messages[this.head] = undefined;
       this.head = (this.head + 1) % this.messages.length;
       this.length -= 1;
+      if (this.length > 0) this.oldestAt = this.times[this.head]!;
     }
   }
 

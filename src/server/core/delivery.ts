@@ -24,25 +24,28 @@ const RECENT = 32;
 
 /** A message's serialized data and its frames: the first id's inline (the usual case), others in a Map. */
 interface Encoded {
-  readonly message: BrokerMessage;
   readonly data: string;
   id: string | undefined;
   frame: SharedText | undefined;
   others: Map<string, SharedText> | undefined;
 }
 
+// The messages of the ring in their own array, beside their texts: a search compares the
+// references it holds (two cache lines) without reaching into 32 objects, one per stream.
+const recentMessages: Array<BrokerMessage | undefined> = new Array<BrokerMessage | undefined>(RECENT).fill(undefined);
 const recent: Array<Encoded | undefined> = new Array<Encoded | undefined>(RECENT).fill(undefined);
 /** The slot of the newest entry. */
 let newest = 0;
 
 function encodedOf(message: BrokerMessage): Encoded {
   for (let i = 0, slot = newest; i < RECENT; i++, slot = slot === 0 ? RECENT - 1 : slot - 1) {
-    const cache = recent[slot];
-    if (cache === undefined) break; // the ring is not full yet: nothing older
-    if (cache.message === message) return cache;
+    const kept = recentMessages[slot];
+    if (kept === message) return recent[slot]!;
+    if (kept === undefined) break; // the ring is not full yet: nothing older
   }
   newest = newest === RECENT - 1 ? 0 : newest + 1;
-  const cache: Encoded = { message, data: JSON.stringify(message.data) ?? 'null', id: undefined, frame: undefined, others: undefined };
+  const cache: Encoded = { data: JSON.stringify(message.data) ?? 'null', id: undefined, frame: undefined, others: undefined };
+  recentMessages[newest] = message;
   recent[newest] = cache;
   return cache;
 }

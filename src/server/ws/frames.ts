@@ -53,28 +53,58 @@ interface CorkableSocket {
   uncork(): void;
 }
 
+/** Where a writer (one socket's transport) last wrote: the {@link WriteBatch} turn it saw. */
+export interface TurnMark {
+  /** The batch's turn at the writer's last frame; 0 before any. */
+  turn: number;
+}
+
 /**
  * Coalesces what a server writes to each socket within one turn of the event loop. The
  * first frame a socket gets in a turn leaves at once, so a lone publish waits for
- * nothing; the socket is then corked, further frames of the turn wait in memory, and
- * every held socket is uncorked once, in `setImmediate`. Publishes that come back to back
- * (a burst, or a server catching up) then cost one system call per socket (a `writev`)
- * instead of one per frame, which is most of the cost of a fan-out. Frames keep their
- * order, control frames included: all go through the same stream.
+ * nothing; further frames of the turn wait in memory (the socket corked), and every held
+ * socket is uncorked once, in `setImmediate`. Publishes that come back to back (a burst,
+ * or a server catching up) then cost one system call per socket (a `writev`) instead of
+ * one per frame, which is most of the cost of a fan-out. Frames keep their order, control
+ * frames included: all go through the same stream.
  */
 export class WriteBatch {
   private held: CorkableSocket[] = [];
   private scheduled = false;
+  /** Counts the turns that had a write; a writer whose mark is this one wrote this turn. */
+  private turn = 1;
   private readonly release = (): void => {
     const held = this.held;
     this.held = [];
     this.scheduled = false;
+    this.turn += 1;
     for (const socket of held) if (!socket.destroyed) socket.uncork();
   };
 
+  /**
+   * Call before writing a frame on `socket`, whose writer is `mark`: its first frame of
+   * the turn goes out at once and costs nothing more (a socket that gets one frame per
+   * turn, a stream of one subscriber, is never corked); the socket is corked before its
+   * second, which waits with any later ones for the end of the turn.
+   */
+  writing(socket: WebSocket, mark: TurnMark): void {
+    if (mark.turn !== this.turn) {
+      mark.turn = this.turn;
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.release);
+      }
+      return;
+    }
+    this.hold((socket as unknown as { _socket?: CorkableSocket })._socket);
+  }
+
   /** Tells the batch a frame was just written on `socket`: its later frames this turn are held. */
   wrote(socket: WebSocket): void {
-    const raw = (socket as unknown as { _socket?: CorkableSocket })._socket;
+    this.hold((socket as unknown as { _socket?: CorkableSocket })._socket);
+  }
+
+  private hold(raw: CorkableSocket | undefined): void {
     if (!raw || raw.writableCorked > 0 || typeof raw.cork !== 'function') return;
     raw.cork();
     this.held.push(raw);

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import { closeCodeOfWsError, CloseCode } from '../../protocol/closeCodes';
 import type { Peer, PeerTransport, SharedText } from '../core/transport';
-import { textFrame, writeFrame, type WriteBatch } from './frames';
+import { textFrame, writeFrame, type TurnMark, type WriteBatch } from './frames';
 
 /**
  * A `ws` socket as the core's transport: a shared text is framed once (for every socket
@@ -12,7 +12,10 @@ import { textFrame, writeFrame, type WriteBatch } from './frames';
  * class (its accessors are distinct closures), and the core's send, which reads `open`
  * and `bufferedAmount` on every delivery, would go megamorphic across a fan-out.
  */
-export class WsTransport implements PeerTransport {
+export class WsTransport implements PeerTransport, TurnMark {
+  /** The write batch's turn at this socket's last frame (see {@link WriteBatch.writing}). */
+  turn = 0;
+
   constructor(
     private readonly socket: WebSocket,
     private readonly writes: WriteBatch,
@@ -27,14 +30,14 @@ export class WsTransport implements PeerTransport {
   }
 
   send(text: string): void {
+    this.writes.writing(this.socket, this);
     this.socket.send(text);
-    this.writes.wrote(this.socket);
   }
 
   sendShared(shared: SharedText): void {
     const frame = (shared.frame ??= textFrame(shared.text)) as Buffer;
+    this.writes.writing(this.socket, this);
     if (!writeFrame(this.socket, frame)) this.socket.send(shared.text);
-    this.writes.wrote(this.socket);
   }
 
   flush(): void {
