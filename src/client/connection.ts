@@ -80,9 +80,12 @@ export class Connection {
     const hooks = this.hooks(config);
     const batch = config.adapter.batch?.bind(config.adapter);
     this.batch = new ControlBatch(batch, (text) => this.socket?.canSend() && this.socket.send(text), config.scheduler);
+    // A fixed URL without a token: the target needs no resolving, and each attempt is the socket alone.
+    const fixed = config.auth === undefined && typeof config.url === 'string' ? config.url : undefined;
     const oneAttempt = defer(() => {
       const context: TokenContext = { attempt: this.attempt, refresh: this.refresh };
       this.setState({ status: 'connecting', attempt: this.attempt });
+      if (fixed !== undefined) return openSocket({ url: fixed, protocols: offered(config.protocols), headers: undefined, token: undefined }, hooks, { ...context, token: undefined });
       return resolveTarget(config.url, config.protocols, config.auth, context).pipe(
         switchMap((target) => openSocket(target, hooks, { ...context, token: target.token })),
       );
@@ -231,6 +234,11 @@ export class Connection {
       onRoundTrip: (rtt) => this.tally.set('roundTripTime', rtt),
     };
   }
+}
+
+/** The application protocols offered, as a fresh list (what `resolveTarget` makes of them without a token). */
+function offered(protocols: string | readonly string[] | undefined): string[] {
+  return protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : [...protocols];
 }
 
 /** Decodes a frame; a custom adapter that throws on a strange frame must not end the connection. */

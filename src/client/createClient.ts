@@ -1,4 +1,4 @@
-import { Observable, ReplaySubject, Subject, Subscription, asyncScheduler, defer, ignoreElements, merge, share, takeUntil, tap, throwError } from 'rxjs';
+import { Observable, ReplaySubject, Subject, Subscriber, Subscription, asyncScheduler, defer, ignoreElements, merge, share, takeUntil, tap, throwError } from 'rxjs';
 import { route } from '../operators/route';
 import { ClientClosedError, DecodeError, InvalidOptionsError, ValidationError, type ClientError, type RemoteError } from '../protocol/errors';
 import type { Inbound, WireIds } from '../protocol/adapter';
@@ -59,8 +59,19 @@ class RxwireClient {
   private readonly gaps = new Subject<GapNotice>();
   /** Every inbound message of every socket, parsed from JSON, for `messages$`. */
   private readonly inbound = new Subject<unknown>();
-  /** The same messages as the adapter read them (once each), for the dispatch. */
-  private readonly decoded = new Subject<Inbound>();
+  /**
+   * The dispatch's subscriber of the messages as the adapter read them (once each),
+   * called directly; undefined while nothing holds the dispatch (messages are dropped,
+   * as a Subject without observers would).
+   */
+  private decoded: Subscriber<Inbound> | undefined;
+  /** The messages as the adapter read them, for the dispatch (shared: one subscriber at a time). */
+  private readonly decoded$ = new Observable<Inbound>((subscriber) => {
+    this.decoded = subscriber;
+    return () => {
+      if (this.decoded === subscriber) this.decoded = undefined;
+    };
+  });
   private readonly closed = new ReplaySubject<void>(1);
   private isClosed = false;
   private ids = 0;
@@ -166,8 +177,9 @@ class RxwireClient {
       lost: () => this.channels.onClose(),
       retrying: (error) => this.requests.onClose(error),
       message: (message, inbound) => {
-        this.decoded.next(inbound);
-        this.inbound.next(message);
+        this.decoded?.next(inbound);
+        // Nobody on messages$ (the common case): no Subject call per frame.
+        if (this.inbound.observed) this.inbound.next(message);
       },
       ids: this.liveIds(),
       error: (error) => this.errors.next(error),
@@ -185,7 +197,7 @@ class RxwireClient {
   /** Every inbound frame, decoded once by the socket, routed by one map lookup, the connection held. */
   private dispatch(): Observable<never> {
     return merge(
-      this.decoded.pipe(
+      this.decoded$.pipe(
         route<Inbound, string>((message) => (message.kind === 'message' ? message.key : undefined), this.channels.routes),
         tap((message) => {
           if (message.kind === 'message') return; // for a channel already left: dropped

@@ -1,4 +1,4 @@
-import { Observable, SchedulerLike, Subject, Subscriber, Subscription, asyncScheduler } from 'rxjs';
+import { Observable, SchedulerLike, Subscriber, Subscription, asyncScheduler } from 'rxjs';
 import { heartbeat } from '../operators/heartbeat';
 import { ConnectTimeoutError, ConnectionClosedError, DecodeError, type HeartbeatTimeoutError } from '../protocol/errors';
 import { CloseCode } from '../protocol/closeCodes';
@@ -112,8 +112,19 @@ class SocketAttempt implements OpenSocket {
   private readonly scheduler: SchedulerLike;
   /** Connecting has its own deadline, from the attempt's start to acceptance. */
   private readonly connectTimer: Subscription;
-  /** Frames after acceptance, decoded, on their way through the heartbeat. */
-  private readonly afterAcceptance = new Subject<Inbound>();
+  /**
+   * Where frames after acceptance go, decoded: the subscriber of {@link frames} (the
+   * heartbeat's), called directly, where a Subject would wrap every frame in its own
+   * error context and a closure.
+   */
+  private afterAcceptance: Subscriber<Inbound> | undefined;
+  /** The frames after acceptance, for the heartbeat: one subscriber at a time. */
+  private readonly frames = new Observable<Inbound>((subscriber) => {
+    this.afterAcceptance = subscriber;
+    return () => {
+      if (this.afterAcceptance === subscriber) this.afterAcceptance = undefined;
+    };
+  });
   private live: Subscription | undefined;
   /**
    * Torn down: the socket's events change nothing any more (their handlers stay set, so
@@ -212,7 +223,7 @@ class SocketAttempt implements OpenSocket {
     if (this.accepted) {
       this.current = message;
       this.currentLength = typeof data === 'string' ? data.length : Infinity;
-      return this.afterAcceptance.next(inbound);
+      return this.afterAcceptance?.next(inbound);
     }
     // Before acceptance only the acceptance frame is looked for; anything else is
     // handled as it comes (rxwire's server sends nothing before it).
@@ -243,7 +254,7 @@ class SocketAttempt implements OpenSocket {
   private accept(): void {
     this.accepted = true;
     this.connectTimer.unsubscribe();
-    this.live = this.heartbeat(this.afterAcceptance).subscribe({
+    this.live = this.heartbeat(this.frames).subscribe({
       next: (inbound) => {
         // A later acceptance frame (an rxwire `welcome` is sent once) means nothing more.
         if (inbound.kind !== 'accepted') this.deliver(this.current, inbound);

@@ -1,5 +1,6 @@
 import {
   MonoTypeOperatorFunction,
+  NEVER,
   Observable,
   SchedulerLike,
   Subscription,
@@ -237,7 +238,8 @@ export function reconnect<T>(config: ReconnectConfig = {}): MonoTypeOperatorFunc
             const info: RetryInfo = { attempt, delay, error, code, refreshCredentials: unauthorized };
             if (!shouldRetry(info)) return throwError(() => error);
             onRetry?.(info);
-            return race(timer(delay, scheduler), online$.pipe(take(1)));
+            // Where nothing can say "online" (outside browsers), the timer alone.
+            return online$ === NEVER ? timer(delay, scheduler) : race(timer(delay, scheduler), online$.pipe(take(1)));
           },
         }),
       );
