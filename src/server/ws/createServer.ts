@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
 import { CloseCode } from '../../protocol/closeCodes';
 import type { EmptyProtocol, Protocol } from '../../protocol/defineProtocol';
@@ -12,6 +12,9 @@ import type { Server, ServerOptions, UpgradeContext } from '../types';
 import { WriteBatch } from './frames';
 import { attach, liveness, WsTransport } from './transport';
 import { SocketCount, TOKEN_PROTOCOL, pathOf, refuseHttp, tokenOf } from './upgrade';
+
+/** What a `batch` frame holds, looked for in the raw bytes of a text frame (see the accept callback). */
+const BATCH_MARK = Buffer.from('"batch"');
 
 /**
  * Starts an rxwire server on `ws`: the envelope of docs/protocol.md, typed by the same
@@ -64,6 +67,12 @@ export async function createServer<P extends Protocol = EmptyProtocol, A = unkno
   const alive = liveness(pingInterval);
   const onUpgrade = upgradeHandler(resolved, core, wss, (socket, principal) => {
     attach(socket, core.accept(new WsTransport(socket, writes), principal));
+    // The answers to a batch (a `subscribed` per frame, and more) leave in one write at
+    // the end of the turn, the first one included, instead of the first alone and then
+    // the rest: the batch's socket is held before the frame is handled.
+    socket.prependListener('message', (data, isBinary) => {
+      if (!isBinary && Buffer.isBuffer(data) && data.includes(BATCH_MARK)) writes.wrote(socket);
+    });
     alive.watch(socket);
   });
   http.on('upgrade', onUpgrade);
@@ -142,7 +151,15 @@ function upgradeHandler<A>(
   const admitted = (request: IncomingMessage, socket: Duplex, head: Buffer, admission: Admission<A>): void => {
     if (core.closed) return turnAway(socket, 503, 'Service Unavailable', 'closing');
     if ('refuse' in admission) return refuse(request, socket, head, admission.refuse);
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, admission.principal));
+    // The 101 response and the `welcome` written in the same call (accept is synchronous
+    // in handleUpgrade) leave in one system call, not two.
+    const corked = typeof (socket as Partial<Socket>).cork === 'function';
+    if (corked) (socket as Socket).cork();
+    try {
+      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, admission.principal));
+    } finally {
+      if (corked && !socket.destroyed) (socket as Socket).uncork();
+    }
   };
 
   return (request, socket, head) => {
