@@ -96,6 +96,22 @@ describe('History (the memory broker ring)', () => {
     expect(offsets(h)).toEqual([10]);
   });
 
+  it('expires by wall-clock times (counted from the first message internally) as by small ones', () => {
+    const t0 = 1_764_500_000_000; // a Date.now() of 2025
+    const h = new History(3);
+    for (let i = 1; i <= 5; i++) h.push(m(i), t0 + i * 1000);
+    expect(offsets(h)).toEqual([3, 4, 5]);
+    h.expire(t0 + 4000); // 3 came at t0 + 3000: gone; 4 at exactly t0 + 4000: kept
+    expect(offsets(h)).toEqual([4, 5]);
+    h.push(m(6), t0 + 30 * 86_400_000); // 30 days later: past what fits in a small integer
+    h.expire(t0 + 30 * 86_400_000 - 1);
+    expect(offsets(h)).toEqual([6]);
+    h.expire(t0 + 30 * 86_400_000);
+    expect(offsets(h)).toEqual([6]);
+    h.expire(t0 + 30 * 86_400_000 + 1);
+    expect(offsets(h)).toEqual([]);
+  });
+
   it('keeps nothing at size 0, and everything within the TTL at size Infinity', () => {
     const none = new History(0);
     none.push(m(1), 1);
