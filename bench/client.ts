@@ -29,9 +29,10 @@ const protocol = defineProtocol({
 const channelName = readings > 0 ? 'samples' : 'device';
 
 /** Runs the warm-up batch, then the measured one; `onBatch` is told when each ends. */
-function batches(start: (n: number) => void, received: () => number, done: (ms: number) => void): () => void {
+function batches(start: (n: number) => void, received: () => number, done: (ms: number, cpuNs: number) => void): () => void {
   let phase: 'warmup' | 'measure' = 'warmup';
   let startedAt = 0;
+  let cpuAt = process.cpuUsage();
   let target = warmup;
   start(warmup);
   return () => {
@@ -40,9 +41,13 @@ function batches(start: (n: number) => void, received: () => number, done: (ms: 
       phase = 'measure';
       target = warmup + count;
       startedAt = performance.now();
+      cpuAt = process.cpuUsage();
       start(count);
     } else {
-      done(performance.now() - startedAt);
+      const cpu = process.cpuUsage(cpuAt);
+      // The client process's CPU time (user + system) per measured message, in ns: steadier
+      // than the rate on a noisy machine, since it does not count time spent waiting.
+      done(performance.now() - startedAt, ((cpu.user + cpu.system) * 1000) / count);
     }
   };
 }
@@ -55,8 +60,8 @@ if (mode === 'raw') {
   let n = 0;
   let check = () => undefined as void;
   socket.on('open', () => {
-    check = batches((c) => socket.send(JSON.stringify({ type: 'start', count: c, readings })), () => n, (ms) =>
-      report({ mode, channels, count, ms, rate: (count / ms) * 1000, bytes }),
+    check = batches((c) => socket.send(JSON.stringify({ type: 'start', count: c, readings })), () => n, (ms, cpuNs) =>
+      report({ mode, channels, count, ms, rate: (count / ms) * 1000, bytes, cpuNs }),
     );
   });
   socket.on('message', (data) => {
@@ -92,8 +97,8 @@ if (mode === 'raw') {
       }
       check();
     } else if (message.type === 'subscribed' && ++confirmed === channels) {
-      check = batches((c) => socket.send(JSON.stringify({ type: 'start', count: c, hot })), () => n, (ms) =>
-        report({ mode, channels, hot, count, ms, rate: (count / ms) * 1000 }),
+      check = batches((c) => socket.send(JSON.stringify({ type: 'start', count: c, hot })), () => n, (ms, cpuNs) =>
+        report({ mode, channels, hot, count, ms, rate: (count / ms) * 1000, cpuNs }),
       );
     }
   });
@@ -129,8 +134,8 @@ if (mode === 'raw') {
         () => confirmed() >= channels,
         () => {
           const perChannel = channels > 1 ? (heap() - one) / (channels - 1) : undefined;
-          check = batches((c) => client.send({ type: 'start', count: c, hot, readings }), () => n, (ms) =>
-            report({ mode, channels, hot, count, ms, rate: (count / ms) * 1000, heapPerChannel: perChannel }),
+          check = batches((c) => client.send({ type: 'start', count: c, hot, readings }), () => n, (ms, cpuNs) =>
+            report({ mode, channels, hot, count, ms, rate: (count / ms) * 1000, heapPerChannel: perChannel, cpuNs }),
           );
         },
       );
