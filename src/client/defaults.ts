@@ -23,8 +23,12 @@ export const CLIENT_DEFAULTS = Object.freeze({
   requestTimeout: 10_000,
   /** Milliseconds a normal close waits for the server's answer before the socket is destroyed. */
   closeTimeout: 1000,
-  /** Milliseconds an attempt has to be accepted. */
-  connectTimeout: 10_000,
+  /**
+   * Milliseconds an attempt has to be accepted. 20 s, as socket.io-client's: in a reconnect
+   * storm on a loaded server, 10 s abandoned attempts still in the server's queue and sent
+   * them again (2.5 times the retries at 10,000 clients; see docs/benchmarks.md).
+   */
+  connectTimeout: 20_000,
   /** The deepest nesting accepted in an inbound frame. */
   maxDepth: 64,
   /** The largest inbound frame in bytes (16 MiB), where the WebSocket class enforces one. */

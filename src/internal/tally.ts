@@ -16,13 +16,14 @@ export class Tally<C extends object> {
   /** Adds `delta` to a counter. */
   add(key: NumericKeys<C>, delta = 1): void {
     (this.counts[key] as number) += delta;
-    this.changed.next();
+    // Every frame in and out counts: no Subject call while no stats$ is observed.
+    if (this.changed.observed) this.changed.next();
   }
 
   /** Sets a counter (a gauge such as the last round-trip time). */
   set<K extends keyof C>(key: K, value: C[K]): void {
     this.counts[key] = value;
-    this.changed.next();
+    if (this.changed.observed) this.changed.next();
   }
 
   /** Snapshots at once, then at most one per `interval` while counters change. */
