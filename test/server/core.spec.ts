@@ -379,6 +379,45 @@ describe('the server core, driven through a fake transport', () => {
   });
 });
 
+describe('publish through a broker with and without publishNow', () => {
+  it('the memory broker publishes at once: numbered, stored and delivered before publishNow returns; publish gives the same', async () => {
+    const broker = memoryBroker({ epoch: () => 'E' });
+    const got: number[] = [];
+    await broker.listen('s', (m) => got.push(m.offset));
+    const message = broker.publishNow!('s', { a: 1 });
+    expect(message).toEqual({ epoch: 'E', offset: 1, data: { a: 1 } });
+    expect(got).toEqual([1]);
+    await expect(broker.publish('s', { a: 2 })).resolves.toEqual({ epoch: 'E', offset: 2, data: { a: 2 } });
+    expect(got).toEqual([1, 2]);
+    const replay = await broker.replay('s', { epoch: 'E', offset: 0 });
+    expect(replay.messages.map((m) => m.data)).toEqual([{ a: 1 }, { a: 2 }]);
+  });
+
+  for (const sync of [true, false]) {
+    it(`${sync ? 'with' : 'without'} publishNow: resolves with the position alone, delivers in order, counts each publish, and rejects a failing broker's publish`, async () => {
+      const memory = memoryBroker({ epoch: () => 'E' });
+      let fail = false;
+      const publishNow = (stream: string, data: unknown) => {
+        if (fail) throw new Error('broker down');
+        return memory.publishNow!(stream, data);
+      };
+      const publish = async (stream: string, data: unknown) => publishNow(stream, data);
+      const broker = sync ? { ...memory, publish, publishNow } : { ...memory, publish, publishNow: undefined };
+      const { core, connect } = setUp({ broker });
+      const peer = connect();
+      peer.sends({ type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } });
+      await settled();
+      const positions = await Promise.all([1, 2, 3].map((temperature) => core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature })));
+      expect(positions).toEqual([1, 2, 3].map((offset) => ({ epoch: 'E', offset })));
+      expect(peer.after.slice(1).map((f) => [f.offset, f.data.temperature])).toEqual([[1, 1], [2, 2], [3, 3]]);
+      expect(core.metrics()).toContain('rxwire_messages_published_total 3');
+      fail = true;
+      await expect(core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 4 })).rejects.toThrow('broker down');
+      expect(core.metrics()).toContain('rxwire_messages_published_total 3');
+    });
+  }
+});
+
 describe('the server core stays transport-free', () => {
   it('imports neither ws nor node:http nor node:net, in any of its files', () => {
     const dir = fileURLToPath(new URL('../../src/server/core', import.meta.url));

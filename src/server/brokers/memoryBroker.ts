@@ -62,29 +62,35 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
   const store = new StreamStore(historySize, historyTtl, now, epoch);
   const presence = new Map<string, Set<string>>();
 
+  // Numbers, stores and delivers a message: what `publish` does, returned without a promise.
+  const publishNow = (key: string, data: unknown): BrokerMessage => {
+    // One reading of the clock per publish: the store's housekeeping, the stream's and the message's time.
+    const at = now();
+    const s = store.get(key, at);
+    const message: BrokerMessage = { epoch: s.epoch, offset: ++s.offset, data };
+    s.history.push(message, at);
+    store.trim(s, at);
+    // The listeners of the moment: one added or removed by a listener takes effect from
+    // the next message. The array is remade only after they changed, not per publish.
+    const listeners = (s.snapshot ??= [...s.listeners]);
+    // Only a stream without listeners has idle time to restart (the snapshot is current:
+    // it has as many as the set).
+    if (listeners.length === 0) store.settle(key, s, true);
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i]!(message);
+      } catch {
+        // One listener's failure must not keep the message from the others.
+      }
+    }
+    return message;
+  };
+
   return {
     async publish(key, data) {
-      // One reading of the clock per publish: the store's housekeeping, the stream's and the message's time.
-      const at = now();
-      const s = store.get(key, at);
-      const message: BrokerMessage = { epoch: s.epoch, offset: ++s.offset, data };
-      s.history.push(message, at);
-      store.trim(s, at);
-      // The listeners of the moment: one added or removed by a listener takes effect from
-      // the next message. The array is remade only after they changed, not per publish.
-      const listeners = (s.snapshot ??= [...s.listeners]);
-      // Only a stream without listeners has idle time to restart (the snapshot is current:
-      // it has as many as the set).
-      if (listeners.length === 0) store.settle(key, s, true);
-      for (let i = 0; i < listeners.length; i++) {
-        try {
-          listeners[i]!(message);
-        } catch {
-          // One listener's failure must not keep the message from the others.
-        }
-      }
-      return message;
+      return publishNow(key, data);
     },
+    publishNow,
     async listen(key, listener) {
       const s = store.get(key);
       s.listeners.add(listener);

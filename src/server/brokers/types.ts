@@ -62,6 +62,14 @@ export interface Broker {
   /** Numbers a message, stores it in the stream's history and delivers it to every listener of the stream, in every process. */
   publish(stream: string, data: unknown): Promise<BrokerMessage>;
   /**
+   * Optional: what `publish` does, done before returning, for a broker that needs to
+   * wait for nothing (one process, history in memory): the message numbered, stored and
+   * delivered to every listener, returned as it is. A failure throws instead of
+   * rejecting. The server calls it, when there, instead of `publish`: no promise per
+   * message between the broker and the server.
+   */
+  publishNow?(stream: string, data: unknown): BrokerMessage;
+  /**
    * Listens to a stream's new messages. Resolves, with the function that stops
    * listening, once every message published from then on is sure to arrive, so that a
    * replay read afterwards leaves no hole between history and live messages.

@@ -25,6 +25,8 @@ export class Connection<A> implements Peer<A> {
   private readonly subscriptions: Subscriptions<A>;
   /** `send`, bound: handed to the parts that answer on their own. */
   private readonly sendFrame = (frame: string | SharedText): void => this.send(frame);
+  /** The context's bound on a slow reader's unread bytes, on this object: read on every send. */
+  private readonly maxBufferedBytes: number;
 
   constructor(
     id: string,
@@ -33,6 +35,7 @@ export class Connection<A> implements Peer<A> {
     private readonly context: ConnectionContext<A>,
   ) {
     this.info = Object.freeze({ id, principal });
+    this.maxBufferedBytes = context.maxBufferedBytes;
     this.bucket = new TokenBucket(context.rate, () => context.now());
     this.subscriptions = new Subscriptions(this, context);
   }
@@ -103,20 +106,22 @@ export class Connection<A> implements Peer<A> {
    * peer whose unread bytes passed the bound instead.
    */
   send(frame: string | SharedText): void {
-    const { transport, context } = this;
-    if (this.closingNow || !transport.open) return context.count('dropped');
-    if (transport.bufferedAmount > context.maxBufferedBytes) {
-      // Part of it may be what the transport holds back on purpose: write that out first.
-      transport.flush?.();
-    }
-    if (transport.bufferedAmount > context.maxBufferedBytes) {
-      this.fail(CloseCode.TryAgainLater, 'too slow: too much data waiting to be read', true);
-      return;
-    }
+    const transport = this.transport;
+    if (this.closingNow || !transport.open) return this.context.count('dropped');
+    if (transport.bufferedAmount > this.maxBufferedBytes && this.tooSlow()) return;
     if (typeof frame === 'string') transport.send(frame);
-    else if (transport.sendShared) transport.sendShared(frame);
+    else if (transport.sendShared !== undefined) transport.sendShared(frame);
     else transport.send(frame.text);
-    context.count('out');
+    this.context.count('out');
+  }
+
+  /** The peer's unread bytes passed the bound: true, having cut it off, if they still do once the transport wrote out what it held back. */
+  private tooSlow(): boolean {
+    // Part of it may be what the transport holds back on purpose: write that out first.
+    this.transport.flush?.();
+    if (this.transport.bufferedAmount <= this.maxBufferedBytes) return false;
+    this.fail(CloseCode.TryAgainLater, 'too slow: too much data waiting to be read', true);
+    return true;
   }
 
   fail(code: number, reason: string, destroy = false): void {

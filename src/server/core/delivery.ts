@@ -12,6 +12,14 @@ export interface Cursor {
 /** Sends one frame to the peer. */
 export type Send = (frame: string | SharedText) => void;
 
+/**
+ * Where a subscription's frames go: the peer's connection itself, called as a method
+ * (a delivery goes through no closure made per subscription).
+ */
+export interface Sink {
+  send(frame: string | SharedText): void;
+}
+
 // Each message is serialized once, and made into a frame once per subscription id,
 // however many subscribers it goes to (clients usually choose the same ids: "1", "2",
 // ...); a WebSocket transport also frames that text once (SharedText.frame). The texts of
@@ -79,39 +87,39 @@ function firstOfEpochFrame(message: BrokerMessage, id: string): string {
 }
 
 /** Sends a message of subscription `id` unless the peer had it, after a gap for any hole before it. */
-export function deliver(send: Send, id: string, cursor: Cursor, message: BrokerMessage): void {
+export function deliver(to: Sink, id: string, cursor: Cursor, message: BrokerMessage): void {
   if (message.epoch === cursor.epoch) {
     if (message.offset <= cursor.lastSent) return; // a replay overlap
     const from = cursor.lastSent + 1;
     // Brokers announce their losses; a hole they did not is still one: never skip it silently.
-    if (message.offset > from) gap(send, id, cursor, { epoch: message.epoch, from, to: message.offset - 1, count: message.offset - from });
+    if (message.offset > from) gap(to, id, cursor, { epoch: message.epoch, from, to: message.offset - 1, count: message.offset - from });
     cursor.lastSent = message.offset;
-    return send(msgFrame(message, id));
+    return to.send(msgFrame(message, id));
   }
   // A new epoch without a loss announced: the broker delivered all of the previous one.
   if (message.offset > 1) {
-    gap(send, id, cursor, { epoch: message.epoch, from: 1, to: message.offset - 1, count: message.offset - 1 });
+    gap(to, id, cursor, { epoch: message.epoch, from: 1, to: message.offset - 1, count: message.offset - 1 });
     cursor.lastSent = message.offset;
-    return send(msgFrame(message, id));
+    return to.send(msgFrame(message, id));
   }
   cursor.epoch = message.epoch;
   cursor.lastSent = message.offset;
-  send(firstOfEpochFrame(message, id));
+  to.send(firstOfEpochFrame(message, id));
 }
 
 /** The broker lost messages of a live subscription: tells the peer what it will not get. */
-export function lose(send: Send, id: string, cursor: Cursor, loss: Loss): void {
-  if (loss.epoch !== cursor.epoch) return gap(send, id, cursor, loss);
+export function lose(to: Sink, id: string, cursor: Cursor, loss: Loss): void {
+  if (loss.epoch !== cursor.epoch) return gap(to, id, cursor, loss);
   // In the epoch the peer is in already: only what it has not had counts.
   const from = Math.max(loss.from ?? 1, cursor.lastSent + 1);
   if (loss.to === undefined || loss.to < from) return;
-  gap(send, id, cursor, { epoch: loss.epoch, from, to: loss.to, count: loss.to - from + 1 });
+  gap(to, id, cursor, { epoch: loss.epoch, from, to: loss.to, count: loss.to - from + 1 });
 }
 
 /** Sends a `gap`: after it, the subscription is at the end of the loss in its epoch. */
-export function gap(send: Send, id: string, cursor: Cursor, loss: Loss): void {
+export function gap(to: Sink, id: string, cursor: Cursor, loss: Loss): void {
   cursor.epoch = loss.epoch;
   cursor.lastSent = loss.to ?? 0;
   const range = loss.from !== undefined && loss.to !== undefined ? { from: loss.from, to: loss.to } : {};
-  send(JSON.stringify({ type: 'gap', id, epoch: loss.epoch, ...range, ...(loss.count === undefined ? {} : { lost: loss.count }) }));
+  to.send(JSON.stringify({ type: 'gap', id, epoch: loss.epoch, ...range, ...(loss.count === undefined ? {} : { lost: loss.count }) }));
 }

@@ -123,11 +123,19 @@ export function createServerCore<A, C>(options: CoreOptions<A, C>): ServerCore<A
       return closed;
     },
     publish(channel, params, message) {
-      // Not an async function: one promise (the broker's, then this) per publish, not three.
+      // Not an async function: one promise (the broker's, then this) per publish, not three;
+      // one alone with a broker that can publish at once.
       try {
         if (closed) throw new ServerClosedError();
         const stream = publishing.streamOf(channel, params);
-        return broker.publish(stream, publishing.encode(channel, message)).then(published);
+        const data = publishing.encode(channel, message);
+        if (broker.publishNow !== undefined) {
+          // A broker that waits for nothing (the memory broker): one promise, already settled.
+          const { epoch, offset } = broker.publishNow(stream, data);
+          tally.add('published');
+          return Promise.resolve({ epoch, offset });
+        }
+        return broker.publish(stream, data).then(published);
       } catch (error) {
         return Promise.reject(error);
       }

@@ -5,7 +5,7 @@ import { withoutExtraKeys } from '../../protocol/canonical';
 import type { StreamPosition } from '../../protocol/position';
 import { channelKey } from '../../internal/stableKey';
 import type { BrokerMessage, Loss, Replay } from '../brokers/types';
-import { deliver, gap, lose, type Cursor, type Send } from './delivery';
+import { deliver, gap, lose, type Cursor, type Send, type Sink } from './delivery';
 import type { ConnectionContext } from './context';
 
 interface LiveSubscription extends Cursor {
@@ -16,7 +16,7 @@ interface LiveSubscription extends Cursor {
 }
 
 /** The connection the subscriptions belong to. */
-export interface SubscriptionOwner<A> {
+export interface SubscriptionOwner<A> extends Sink {
   readonly info: { readonly id: string; readonly principal: A };
   /** Whether the connection is closing: nothing more is set up or sent. */
   readonly closing: boolean;
@@ -115,15 +115,21 @@ export class Subscriptions<A> {
    */
   private async listen(id: string, subscription: LiveSubscription, since: StreamPosition | undefined, live: () => boolean): Promise<Replay | undefined> {
     const { broker } = this.context;
-    const send: Send = (frame) => this.owner.send(frame);
+    const owner = this.owner;
     const held: Array<() => void> = [];
     let replaying = true;
-    const onMessage = (message: BrokerMessage): void => deliver(send, id, subscription, message);
-    const onLoss = (loss: Loss): void => lose(send, id, subscription, loss);
+    // One closure per subscription, calling `deliver` with the connection itself: no
+    // further closure between the broker and the socket.
     const stop = await broker.listen(
       subscription.key,
-      (message) => (replaying ? held.push(() => onMessage(message)) : onMessage(message)),
-      (loss) => (replaying ? held.push(() => onLoss(loss)) : onLoss(loss)),
+      (message) => {
+        if (replaying) held.push(() => deliver(owner, id, subscription, message));
+        else deliver(owner, id, subscription, message);
+      },
+      (loss) => {
+        if (replaying) held.push(() => lose(owner, id, subscription, loss));
+        else lose(owner, id, subscription, loss);
+      },
     );
     if (!live()) return void stop(); // left while the broker was subscribing
     subscription.stop = stop;
@@ -137,9 +143,9 @@ export class Subscriptions<A> {
     }
     subscription.epoch = replay.epoch;
     subscription.lastSent = sameEpoch ? since.offset : replay.offset;
-    send(JSON.stringify({ type: 'subscribed', id, epoch: replay.epoch, offset: replay.offset }));
-    if (replay.lost) gap(send, id, subscription, replay.lost);
-    for (const message of replay.messages) onMessage(message);
+    owner.send(JSON.stringify({ type: 'subscribed', id, epoch: replay.epoch, offset: replay.offset }));
+    if (replay.lost) gap(owner, id, subscription, replay.lost);
+    for (const message of replay.messages) deliver(owner, id, subscription, message);
     replaying = false;
     for (const release of held) release();
     return replay;
