@@ -244,6 +244,8 @@ function sizeTable(results: Results, ratios: Ratios): { lines: string[]; bySize:
 const INTRO = [
   'Measured by `npm run bench` on the project\'s 2-core machine, servers and clients in separate processes, contenders alternated round by round; figures are medians with their min–max. The machine is noisy (±40% run to run): compare rows within one run, not across runs.',
   '',
+  'The first table gathers issue 16\'s targets (where rxwire was behind) with the peer\'s figure from this run. Where the rates swing too much to judge a cost, a section also gives CPU time per message, which leaves out the time a process waits. Notes under a section (marked "notes") are written by hand from separate, dated measurements: profiles, what was tried, and why a target is not met.',
+  '',
   'How to read the targets that are not met:',
   '',
   '- **10,000 channels against 1 channel.** With traffic spread evenly over 10,000 channels every message touches a different channel\'s memory, and that costs even without a library: the bare `Map` of 10,000 handlers over raw `ws` (in the first table) loses about as much. Compare rxwire\'s ratio with that floor, in the same run; with 10,000 channels open and traffic on 100 of them, routing itself is flat.',
