@@ -6,7 +6,6 @@ import type { Inbound, WireAdapter } from '../protocol/adapter';
 import { DecodeError, RemoteError, SubscriptionError } from '../protocol/errors';
 import { check, passesAsIs } from '../protocol/validate';
 import { ChannelEntry, channelKind, type ChannelKind, type MessageFrame } from './channelEntry';
-import type { GapNotice } from './types';
 
 /** What the registry needs from its client. */
 export interface ChannelIo {
@@ -23,7 +22,11 @@ export interface ChannelIo {
   /** An error the server reported alongside a message it delivered. */
   onRemoteError(error: RemoteError): void;
   onDuplicate(): void;
-  onGap(notice: GapNotice): void;
+  /**
+   * A loss on `entry`'s channel, told once: the client counts it and makes the
+   * {@link GapNotice} of it (`from` and `to` together or neither).
+   */
+  onGap(entry: ChannelEntry, epoch: string, from: number | undefined, to: number | undefined, lost: number | undefined): void;
 }
 
 /**
@@ -212,13 +215,7 @@ export class ChannelRegistry {
   }
 
   private gap(entry: ChannelEntry, epoch: string, from: number | undefined, to: number | undefined, lost: number | undefined): void {
-    const notice: { -readonly [K in keyof GapNotice]: GapNotice[K] } = { channel: entry.channel, params: entry.params, epoch };
-    if (lost !== undefined) notice.lost = lost;
-    if (from !== undefined && to !== undefined) {
-      notice.from = from;
-      notice.to = to;
-    }
-    this.io.onGap(notice);
+    this.io.onGap(entry, epoch, from, to, lost);
   }
 
   /** Delivers a message to its channel: dedupe and gap detection by offset, then validation. */

@@ -7,6 +7,7 @@ import { lookup } from '../protocol/defineProtocol';
 import { check } from '../protocol/validate';
 import { Connection, type ConnectionEvents } from './connection';
 import { ChannelRegistry } from './channels';
+import type { ChannelEntry } from './channelEntry';
 import { RequestTable } from './requests';
 import { EventHub } from './events';
 import { OutboundPath } from './outbound';
@@ -97,7 +98,7 @@ class RxwireClient {
       onDecodeError: this.reportDecodeError,
       onRemoteError: (error: RemoteError) => this.errors.next(error),
     };
-    this.channels = new ChannelRegistry(adapter, { ...io, onDuplicate: () => this.tally.add('duplicates'), onGap: (notice) => this.reportGap(notice) });
+    this.channels = new ChannelRegistry(adapter, { ...io, onDuplicate: () => this.tally.add('duplicates'), onGap: (entry, epoch, from, to, lost) => this.reportGap(entry, epoch, from, to, lost) });
     this.requests = new RequestTable(adapter, { ...io, scheduler: scheduler ?? asyncScheduler, onLateReply: () => this.tally.add('lateReplies') });
     this.outbound = this.outboundPath();
     this.inbound$ = this.dispatch();
@@ -161,8 +162,16 @@ class RxwireClient {
     this.errors.next(error);
   };
 
-  private reportGap(notice: GapNotice): void {
+  private reportGap(entry: ChannelEntry, epoch: string, from: number | undefined, to: number | undefined, lost: number | undefined): void {
     this.tally.add('gaps');
+    // Nobody on gaps$ (a resubscribe into a new epoch tells one per channel): no notice made.
+    if (!this.gaps.observed) return;
+    const notice: { -readonly [K in keyof GapNotice]: GapNotice[K] } = { channel: entry.channel, params: entry.params, epoch };
+    if (lost !== undefined) notice.lost = lost;
+    if (from !== undefined && to !== undefined) {
+      notice.from = from;
+      notice.to = to;
+    }
     this.gaps.next(notice);
   }
 

@@ -1,6 +1,6 @@
 import { deeperThan } from '../protocol/validate';
 import { DecodeError } from '../protocol/errors';
-import { frameSize } from '../internal/utf8';
+import { frameSize, utf8Length } from '../internal/utf8';
 
 /** What {@link parseFrame} returns for a frame it dropped (and reported). */
 export const INVALID: unique symbol = Symbol('rxwire.invalid');
@@ -20,11 +20,18 @@ export interface FrameHooks {
  * binary, not JSON or too deep is reported and comes back as {@link INVALID}.
  */
 export function parseFrame(data: unknown, hooks: FrameHooks): unknown {
+  if (typeof data === 'string') return parseText(data, utf8Length(data), hooks);
   hooks.onFrameIn(frameSize(data));
-  if (typeof data !== 'string') {
-    hooks.onDecodeError(new DecodeError('binary frames are not part of the JSON envelope', data));
-    return INVALID;
-  }
+  hooks.onDecodeError(new DecodeError('binary frames are not part of the JSON envelope', data));
+  return INVALID;
+}
+
+/**
+ * {@link parseFrame} for a text frame whose UTF-8 size is known (`ws` hands it over as a
+ * Buffer, whose length is that size: no scan of the string to count it).
+ */
+export function parseText(data: string, bytes: number, hooks: FrameHooks): unknown {
+  hooks.onFrameIn(bytes);
   let value: unknown;
   try {
     value = JSON.parse(data);
@@ -32,7 +39,9 @@ export function parseFrame(data: unknown, hooks: FrameHooks): unknown {
     hooks.onDecodeError(new DecodeError(`invalid JSON (${(cause as Error).message})`, clip(data), cause));
     return INVALID;
   }
-  if (deeperThan(value, hooks.maxDepth)) {
+  // Nesting deeper than maxDepth takes maxDepth + 1 openers and as many closers: a
+  // shorter frame cannot, and is not walked.
+  if (data.length >= 2 * hooks.maxDepth + 2 && deeperThan(value, hooks.maxDepth)) {
     hooks.onDecodeError(new DecodeError(`nested deeper than ${hooks.maxDepth} levels (maxDepth)`, clip(data)));
     return INVALID;
   }

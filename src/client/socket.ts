@@ -1,12 +1,12 @@
 import { Observable, SchedulerLike, Subscriber, Subscription, asyncScheduler } from 'rxjs';
-import { heartbeat } from '../operators/heartbeat';
+import { HeartbeatClock } from '../operators/heartbeat';
 import { ConnectTimeoutError, ConnectionClosedError, DecodeError, type HeartbeatTimeoutError } from '../protocol/errors';
 import { CloseCode } from '../protocol/closeCodes';
 import { toConnectionError } from './connectionError';
 import { frameSize } from '../internal/utf8';
 import { reportUnhandled } from '../internal/reportUnhandled';
 import type { Inbound, WireClose, WireContext } from '../protocol/adapter';
-import { INVALID, MAX_PONG_LENGTH, parseFrame } from './inboundFrame';
+import { INVALID, MAX_PONG_LENGTH, parseFrame, parseText } from './inboundFrame';
 import type { WebSocketConstructor, WebSocketLike } from './types';
 
 /** Where and how one connection attempt connects. */
@@ -91,8 +91,16 @@ export function openSocket(target: SocketTarget, hooks: SocketHooks, context: Wi
   });
 }
 
+/** The adapter's reading of a pong. */
+const isPongFrame = (inbound: Inbound): boolean => inbound.kind === 'pong';
+
 /** What a send that threw without a close code fails the attempt with (RxJS's `WebSocketSubject` wording). */
 const INVALID_ERROR_OBJECT = 'WebSocketSubject.error must be called with an object with an error code, and an optional reason: { code: number, reason: string }';
+
+/** `ws`'s own message event: a text frame as its UTF-8 Buffer, a binary one as `binaryType` says. */
+interface WsEvents {
+  on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
+}
 
 /** One attempt's socket: its raw WebSocket, its deadline, its acceptance, its end. */
 class SocketAttempt implements OpenSocket {
@@ -113,19 +121,10 @@ class SocketAttempt implements OpenSocket {
   /** Connecting has its own deadline, from the attempt's start to acceptance. */
   private readonly connectTimer: Subscription;
   /**
-   * Where frames after acceptance go, decoded: the subscriber of {@link frames} (the
-   * heartbeat's), called directly, where a Subject would wrap every frame in its own
-   * error context and a closure.
+   * The heartbeat once accepted, fed each frame directly: no operator chain, subscribers
+   * or closures per attempt, where piping the frames through `heartbeat` built them.
    */
-  private afterAcceptance: Subscriber<Inbound> | undefined;
-  /** The frames after acceptance, for the heartbeat: one subscriber at a time. */
-  private readonly frames = new Observable<Inbound>((subscriber) => {
-    this.afterAcceptance = subscriber;
-    return () => {
-      if (this.afterAcceptance === subscriber) this.afterAcceptance = undefined;
-    };
-  });
-  private live: Subscription | undefined;
+  private clock: HeartbeatClock<Inbound> | undefined;
   /**
    * Torn down: the socket's events change nothing any more (their handlers stay set, so
    * that a late `error` event of `ws` is not an unhandled one).
@@ -184,7 +183,7 @@ class SocketAttempt implements OpenSocket {
   teardown(): void {
     if (this.over) return;
     this.connectTimer.unsubscribe();
-    this.live?.unsubscribe();
+    this.clock?.stop();
     this.hooks.onClosing(this);
     const socket = this.raw;
     // Closed by the client (no close event came first): the adapter hears it now.
@@ -218,12 +217,34 @@ class SocketAttempt implements OpenSocket {
   /** Every frame is parsed and decoded once, here; the heartbeat reuses the decoding. */
   private onFrame(data: unknown): void {
     const message = parseFrame(data, this.hooks);
-    if (message === INVALID) return;
+    if (message !== INVALID) this.onParsed(message, typeof data === 'string' ? data.length : Infinity);
+  }
+
+  /** A frame from `ws`'s own `message` event: a text frame's Buffer gives its size, uncounted. */
+  private onWsFrame(data: unknown, isBinary: boolean): void {
+    if (isBinary) return this.onFrame(data);
+    const text = String(data);
+    const message = parseText(text, (data as { length: number }).length, this.hooks);
+    if (message !== INVALID) this.onParsed(message, text.length);
+  }
+
+  private onParsed(message: unknown, length: number): void {
     const inbound = this.hooks.decode(message);
     if (this.accepted) {
-      this.current = message;
-      this.currentLength = typeof data === 'string' ? data.length : Infinity;
-      return this.afterAcceptance?.next(inbound);
+      const clock = this.clock;
+      if (clock !== undefined) {
+        this.current = message;
+        this.currentLength = length;
+        // As the heartbeat operator: a throwing isPong or onRoundTrip fails the connection.
+        try {
+          if (clock.seen(inbound)) return; // a pong
+        } catch (error) {
+          return this.fail(error);
+        }
+      }
+      // A later acceptance frame (an rxwire `welcome` is sent once) means nothing more.
+      if (inbound.kind !== 'accepted') this.deliver(message, inbound);
+      return;
     }
     // Before acceptance only the acceptance frame is looked for; anything else is
     // handled as it comes (rxwire's server sends nothing before it).
@@ -254,35 +275,27 @@ class SocketAttempt implements OpenSocket {
   private accept(): void {
     this.accepted = true;
     this.connectTimer.unsubscribe();
-    this.live = this.heartbeat(this.frames).subscribe({
-      next: (inbound) => {
-        // A later acceptance frame (an rxwire `welcome` is sent once) means nothing more.
-        if (inbound.kind !== 'accepted') this.deliver(this.current, inbound);
-      },
-      error: (error: unknown) => this.fail(error),
-    });
-    this.subscriber.next(this);
-  }
-
-  private heartbeat(frames: Observable<Inbound>): Observable<Inbound> {
     const hb = this.hooks.heartbeat;
-    if (!hb) return frames;
-    const ping: string | undefined = JSON.stringify(hb.ping);
-    const userIsPong = hb.isPong;
-    return frames.pipe(
-      heartbeat<Inbound>({
-        interval: hb.interval,
-        timeout: hb.timeout,
-        scheduler: this.hooks.scheduler,
-        send: () => {
-          if (ping !== undefined && this.canSend()) this.send(ping);
+    if (hb) {
+      const ping: string | undefined = JSON.stringify(hb.ping);
+      const userIsPong = hb.isPong;
+      const clock = new HeartbeatClock<Inbound>(
+        {
+          interval: hb.interval,
+          timeout: hb.timeout,
+          scheduler: this.hooks.scheduler,
+          send: () => {
+            if (ping !== undefined && this.canSend()) this.send(ping);
+          },
+          isPong: userIsPong ? () => this.currentLength <= MAX_PONG_LENGTH && userIsPong(this.current) : isPongFrame,
+          onRoundTrip: this.hooks.onRoundTrip,
         },
-        isPong: userIsPong
-          ? () => this.currentLength <= MAX_PONG_LENGTH && userIsPong(this.current)
-          : (inbound) => inbound.kind === 'pong',
-        onRoundTrip: this.hooks.onRoundTrip,
-      }),
-    );
+        (error) => this.fail(error),
+      );
+      this.clock = clock;
+      clock.start();
+    }
+    this.subscriber.next(this);
   }
 
   /** Tells the adapter, once, that a socket that opened is closed. */
@@ -305,10 +318,10 @@ class SocketAttempt implements OpenSocket {
     const Ctor = hooks.WebSocketCtor;
     const protocols = target.protocols.length > 0 ? target.protocols : undefined;
     let socket: WebSocketLike;
+    // Only `ws` takes options (a browser's WebSocket takes none); it has terminate(),
+    // and it receives the headers a browser cannot send.
+    const takesOptions = typeof (Ctor.prototype as { terminate?: unknown } | undefined)?.terminate === 'function';
     try {
-      // Only `ws` takes options (a browser's WebSocket takes none); it has terminate(),
-      // and it receives the headers a browser cannot send.
-      const takesOptions = typeof (Ctor.prototype as { terminate?: unknown } | undefined)?.terminate === 'function';
       socket = takesOptions ? new Ctor(target.url, protocols, { headers: target.headers, maxPayload: hooks.maxPayload }) : new Ctor(target.url, protocols);
       this.raw = socket;
       socket.binaryType = 'arraybuffer';
@@ -320,15 +333,28 @@ class SocketAttempt implements OpenSocket {
       if (this.over) return socket.close();
       this.onOpen();
     };
-    socket.onmessage = (event: { data: unknown }) => {
-      if (this.over || this.failed) return;
-      try {
-        this.onFrame(event.data);
-      } catch (error) {
-        // Thrown by code downstream: reported as RxJS reports what an observer throws.
-        reportUnhandled(error);
-      }
-    };
+    if (takesOptions && typeof (socket as Partial<WsEvents>).on === 'function') {
+      // `ws`: its own `message` event, without the MessageEvent its `onmessage` makes per
+      // frame; `binaryType` applies to it too, and a text frame is its UTF-8 Buffer.
+      (socket as unknown as WsEvents).on('message', (data, isBinary) => {
+        if (this.over || this.failed) return;
+        try {
+          this.onWsFrame(data, isBinary);
+        } catch (error) {
+          // Thrown by code downstream: reported as RxJS reports what an observer throws.
+          reportUnhandled(error);
+        }
+      });
+    } else {
+      socket.onmessage = (event: { data: unknown }) => {
+        if (this.over || this.failed) return;
+        try {
+          this.onFrame(event.data);
+        } catch (error) {
+          reportUnhandled(error);
+        }
+      };
+    }
     socket.onerror = (event: unknown) => {
       if (!this.over) this.fail(toConnectionError(event, this.lastClose, this.accepted));
     };

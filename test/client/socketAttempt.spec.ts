@@ -136,3 +136,70 @@ describe('one socket attempt on a raw WebSocket', () => {
     expect(raw.closes).toEqual([[4500, 'nope']]);
   });
 });
+
+/** A `ws`-like socket (terminate() on its prototype, an `on` method): frames come through `message` listeners. */
+class WsLikeSocket extends HandSocket {
+  listeners: Array<(data: unknown, isBinary: boolean) => void> = [];
+  on(event: string, listener: (data: unknown, isBinary: boolean) => void): this {
+    if (event === 'message') this.listeners.push(listener);
+    return this;
+  }
+  terminate(): void {
+    this.readyState = 3;
+  }
+  emitMessage(data: unknown, isBinary: boolean): void {
+    for (const listener of this.listeners) listener(data, isBinary);
+  }
+}
+
+describe('one socket attempt on a ws socket', () => {
+  afterEach(() => {
+    config.onUnhandledError = null;
+  });
+
+  it("listens to ws's own message event: text frames as their Buffer (counted by its byte length), binary ones reported", () => {
+    const messages: unknown[] = [];
+    const sizes: number[] = [];
+    const decodeErrors: unknown[] = [];
+    const accepted: OpenSocket[] = [];
+    const hookSet = hooks({ WebSocketCtor: WsLikeSocket as never, onMessage: (m) => messages.push(m), onFrameIn: (n) => sizes.push(n), onDecodeError: (e) => decodeErrors.push(e) });
+    openSocket(target, hookSet, context).subscribe((s) => accepted.push(s));
+    const raw = HandSocket.last as WsLikeSocket;
+    expect(raw.onmessage).toBeNull();
+    expect(raw.listeners).toHaveLength(1);
+    raw.readyState = 1;
+    raw.onopen!({});
+    raw.emitMessage(Buffer.from('{"type":"welcome"}'), false);
+    expect(accepted).toHaveLength(1);
+    raw.emitMessage(Buffer.from('{"type":"t","x":"é"}'), false);
+    raw.emitMessage(new ArrayBuffer(3), true);
+    raw.emitMessage(Buffer.from('{nope'), false);
+    expect(messages).toEqual([{ type: 't', x: 'é' }]);
+    // 'é' is two bytes in UTF-8: the Buffer's length, not the string's
+    expect(sizes).toEqual([18, 21, 3, 5]);
+    expect(decodeErrors.map((e) => (e as { reason: string }).reason)).toEqual([
+      'binary frames are not part of the JSON envelope',
+      expect.stringMatching(/^invalid JSON/),
+    ]);
+  });
+
+  it('reports what a message observer throws on the ws path as RxJS does, and ignores frames once torn down', async () => {
+    const reported: unknown[] = [];
+    config.onUnhandledError = (e) => reported.push(e);
+    const boom = new Error('observer bug');
+    const onMessage = vi.fn(() => {
+      throw boom;
+    });
+    const sub = openSocket(target, hooks({ WebSocketCtor: WsLikeSocket as never, onMessage }), context).subscribe({ error: () => undefined });
+    const raw = HandSocket.last as WsLikeSocket;
+    raw.readyState = 1;
+    raw.onopen!({});
+    raw.emitMessage(Buffer.from('{"type":"welcome"}'), false);
+    raw.emitMessage(Buffer.from('{"type":"other"}'), false);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(reported).toEqual([boom]);
+    sub.unsubscribe();
+    raw.emitMessage(Buffer.from('{"type":"late"}'), false);
+    expect(onMessage).toHaveBeenCalledTimes(1);
+  });
+});
