@@ -1,18 +1,4 @@
-import {
-  MonoTypeOperatorFunction,
-  NEVER,
-  Observable,
-  SchedulerLike,
-  Subscription,
-  asyncScheduler,
-  defer,
-  race,
-  retry,
-  take,
-  tap,
-  throwError,
-  timer,
-} from 'rxjs';
+import { MonoTypeOperatorFunction, NEVER, Observable, SchedulerLike, Subscription, asyncScheduler, race, take, timer } from 'rxjs';
 import { CloseCode, DEFAULT_FATAL_CLOSE_CODES, closeCodeOf, isRetryableClose } from '../protocol/closeCodes';
 import { browserOnline$ } from '../internal/online';
 import { exponentialBackoff, type Jitter } from './retryWithBackoff';
@@ -195,7 +181,7 @@ export function reconnect<T>(config: ReconnectConfig = {}): MonoTypeOperatorFunc
   } = config;
 
   return (source) =>
-    defer(() => {
+    new Observable<T>((subscriber) => {
       let attempt = 0;
       let unauthorizedRetried = false;
       // One strategy per subscription: decorrelated jitter remembers the last delay.
@@ -206,42 +192,124 @@ export function reconnect<T>(config: ReconnectConfig = {}): MonoTypeOperatorFunc
         jitter: config.jitter ?? RECONNECT_DEFAULTS.jitter,
         random: config.random ?? Math.random,
       });
+      const resetAttempts = () => {
+        attempt = 0;
+      };
+      // The subscription to the source (one connection), its resetAfter timer, and the
+      // wait before the next: one loop of plain subscriptions, where `retry`, `defer` and
+      // `tap` built an operator chain per connection. The order is retry's: on an error,
+      // the retry is decided (and `onRetry` told) before the failed source is torn down.
+      let inner: Subscription | undefined;
+      let stable: Subscription | undefined;
+      let waiting: Subscription | undefined;
+      /** The source errored while being subscribed: torn down once its subscribe returns. */
+      let erredEarly = false;
+      /** Inside the source's subscribe; `again` when a retry came meanwhile (both synchronous). */
+      let subscribing = false;
+      let again = false;
 
-      const tracked = defer(() => {
-        let stable: Subscription | undefined;
-        return source.pipe(
-          tap({
+      const settle = (): void => {
+        stable?.unsubscribe();
+        stable = undefined;
+        const current = inner;
+        inner = undefined;
+        current?.unsubscribe();
+      };
+
+      const retryAfter = (error: unknown): void => {
+        const code = closeCodeOf(error);
+        // The user's fatal codes win for every code, 4401 included.
+        if (!isRetryableClose(error, fatalCodes)) return subscriber.error(error);
+        const unauthorized = code === CloseCode.Unauthorized;
+        if (unauthorized && unauthorizedRetried) return subscriber.error(error);
+        attempt += 1;
+        if (attempt > maxAttempts) return subscriber.error(error);
+        if (unauthorized) unauthorizedRetried = true;
+        const delay = unauthorized ? 0 : delayOf(attempt);
+        const info: RetryInfo = { attempt, delay, error, code, refreshCredentials: unauthorized };
+        if (!shouldRetry(info)) return subscriber.error(error);
+        onRetry?.(info);
+        // Where nothing can say "online" (outside browsers), the timer alone.
+        if (online$ === NEVER) waiting = scheduler.schedule(resubscribe, delay);
+        else {
+          // As retry's notifier: its first value retries (nothing more is heard from it),
+          // its completion without one completes the output, its error errors it.
+          let fired = false;
+          let wait: Subscription | undefined = undefined;
+          wait = race(timer(delay, scheduler), online$.pipe(take(1))).subscribe({
             next: () => {
-              // A connection that got as far as a first value was accepted: a later 4401
-              // (an expired token) deserves a fresh token again. The backoff resets only
-              // once it has stayed up for resetAfter.
-              unauthorizedRetried = false;
-              stable ??= scheduler.schedule(() => (attempt = 0), resetAfter);
+              if (fired) return;
+              fired = true;
+              wait?.unsubscribe();
+              resubscribe();
             },
-            finalize: () => stable?.unsubscribe(),
-          }),
-        );
-      });
+            error: (e: unknown) => {
+              if (!fired) subscriber.error(e);
+            },
+            complete: () => {
+              if (!fired) subscriber.complete();
+            },
+          });
+          if (!fired) waiting = wait;
+          else wait.unsubscribe(); // (it answered at once: the retry is made)
+        }
+      };
 
-      return tracked.pipe(
-        retry({
-          delay: (error: unknown) => {
-            const code = closeCodeOf(error);
-            // The user's fatal codes win for every code, 4401 included.
-            if (!isRetryableClose(error, fatalCodes)) return throwError(() => error);
-            const unauthorized = code === CloseCode.Unauthorized;
-            if (unauthorized && unauthorizedRetried) return throwError(() => error);
-            attempt += 1;
-            if (attempt > maxAttempts) return throwError(() => error);
-            if (unauthorized) unauthorizedRetried = true;
-            const delay = unauthorized ? 0 : delayOf(attempt);
-            const info: RetryInfo = { attempt, delay, error, code, refreshCredentials: unauthorized };
-            if (!shouldRetry(info)) return throwError(() => error);
-            onRetry?.(info);
-            // Where nothing can say "online" (outside browsers), the timer alone.
-            return online$ === NEVER ? timer(delay, scheduler) : race(timer(delay, scheduler), online$.pipe(take(1)));
-          },
-        }),
-      );
+      const observer = {
+        next: (value: T) => {
+          // A connection that got as far as a first value was accepted: a later 4401
+          // (an expired token) deserves a fresh token again. The backoff resets only
+          // once it has stayed up for resetAfter.
+          unauthorizedRetried = false;
+          stable ??= scheduler.schedule(resetAttempts, resetAfter);
+          subscriber.next(value);
+        },
+        error: (error: unknown) => {
+          const failed = inner;
+          // Whatever retryAfter throws (shouldRetry, onRetry) errors the output, as in RxJS's operators.
+          try {
+            retryAfter(error);
+          } catch (thrown) {
+            subscriber.error(thrown);
+          }
+          if (subscribing) erredEarly = true;
+          // (A synchronous online$ may have let the next connection in already: the failed one is settled.)
+          else if (inner === failed) settle();
+        },
+        complete: () => {
+          settle();
+          subscriber.complete();
+        },
+      };
+
+      function resubscribe(): void {
+        waiting = undefined;
+        if (subscribing) {
+          again = true;
+          return;
+        }
+        // The failed connection, if a synchronous online$ let the retry in before its teardown.
+        settle();
+        do {
+          again = false;
+          if (subscriber.closed) return;
+          subscribing = true;
+          erredEarly = false;
+          const current = source.subscribe(observer);
+          subscribing = false;
+          if (erredEarly) {
+            stable?.unsubscribe();
+            stable = undefined;
+            current.unsubscribe();
+          } else if (!current.closed) inner = current;
+        } while (again);
+      }
+
+      resubscribe();
+      return () => {
+        waiting?.unsubscribe();
+        waiting = undefined;
+        settle();
+      };
     });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NEVER, defer, take } from 'rxjs';
+import { NEVER, Observable, defer, map, of, take } from 'rxjs';
 import { reconnect, backoffDelay, RECONNECT_DEFAULTS, RetryInfo } from '../../src/operators/reconnect';
 import { ConnectionClosedError, HeartbeatTimeoutError } from '../../src/protocol/errors';
 import { sequence, testScheduler } from '../support/marbles';
@@ -168,6 +168,49 @@ describe('reconnect', () => {
       const online$ = hot('-----o');
       source.pipe(reconnect({ initialDelay: 1000, jitter: 'none', maxAttempts: 1, online$ })).subscribe({ error: () => undefined });
       expectSubscriptions(source.subscriptions).toBe(['^!', '-----^!']);
+    });
+  });
+
+  it('with an online$ that emits at once, retries at once, tearing each failed connection down before the next starts', () => {
+    const log: string[] = [];
+    let n = 0;
+    const source = new Observable<string>((subscriber) => {
+      const id = ++n;
+      log.push(`open ${id}`);
+      // the first two fail later (asynchronously), the third synchronously while being subscribed
+      if (id === 3) subscriber.error(lost);
+      else Promise.resolve().then(() => subscriber.error(lost));
+      return () => log.push(`close ${id}`);
+    });
+    const errors: unknown[] = [];
+    return new Promise<void>((resolve) => {
+      source
+        .pipe(reconnect({ maxAttempts: 3, online$: of(true), onRetry: ({ attempt }) => log.push(`retry ${attempt}`) }))
+        .subscribe({
+          error: (e) => {
+            errors.push(e);
+            resolve();
+          },
+        });
+    }).then(() => {
+      expect(log).toEqual(['open 1', 'retry 1', 'close 1', 'open 2', 'retry 2', 'close 2', 'open 3', 'retry 3', 'close 3', 'open 4', 'close 4']);
+      expect(errors).toEqual([lost]);
+    });
+  });
+
+  it('retries a source that errors while being subscribed after its delay, and tears it down', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      let n = 0;
+      const closed: number[] = [];
+      const source = defer(() => {
+        const id = ++n;
+        return id < 3 ? new Observable<string>((subscriber) => {
+          subscriber.error(lost);
+          return () => closed.push(id);
+        }) : cold('a|');
+      });
+      expectObservable(source.pipe(reconnect({ initialDelay: 2, jitter: 'none', online$: NEVER }))).toBe('------a|');
+      expectObservable(cold('-------x').pipe(map(() => closed.join()))).toBe('-------x', { x: '1,2' });
     });
   });
 
