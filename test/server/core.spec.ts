@@ -418,6 +418,39 @@ describe('publish through a broker with and without publishNow', () => {
   }
 });
 
+describe('frame and publish counts, observed by stats$ or not', () => {
+  it('are exact when read, whether stats$ was observed while they moved or not, and a moving count still wakes stats$', async () => {
+    const { core, connect, advance } = setUp();
+    const peer = connect();
+    peer.sends({ type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } });
+    await settled();
+    const publish = async (n: number) => {
+      for (let i = 0; i < n; i++) await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: i });
+    };
+    await publish(3); // nobody observes stats$
+    const stats: ServerStats[] = [];
+    const subscription = core.stats$.subscribe((s) => stats.push(s));
+    // welcome + subscribed + 3 messages out; the sub in; 3 published
+    expect(stats).toEqual([expect.objectContaining({ messagesIn: 1, messagesOut: 5, published: 3 })]);
+    await publish(2); // observed: the counts move, and wake stats$ within its interval
+    advance(1000);
+    expect(stats).toHaveLength(2);
+    expect(stats[1]).toEqual(expect.objectContaining({ messagesIn: 1, messagesOut: 7, published: 5 }));
+    peer.sends({ type: 'ping' }); // one in, one out (the pong), nothing published: still wakes it
+    advance(1000);
+    expect(stats).toHaveLength(3);
+    expect(stats[2]).toEqual(expect.objectContaining({ messagesIn: 2, messagesOut: 8, published: 5 }));
+    subscription.unsubscribe();
+    await publish(4); // nobody observes again
+    expect(core.metrics()).toContain('rxwire_frames_sent_total 12');
+    expect(core.metrics()).toContain('rxwire_frames_received_total 2');
+    expect(core.metrics()).toContain('rxwire_messages_published_total 9');
+    const again: ServerStats[] = [];
+    core.stats$.subscribe((s) => again.push(s)).unsubscribe();
+    expect(again).toEqual([expect.objectContaining({ messagesIn: 2, messagesOut: 12, published: 9 })]);
+  });
+});
+
 describe('the server core stays transport-free', () => {
   it('imports neither ws nor node:http nor node:net, in any of its files', () => {
     const dir = fileURLToPath(new URL('../../src/server/core', import.meta.url));

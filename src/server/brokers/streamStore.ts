@@ -34,10 +34,13 @@ export class History {
       this.times.push(at);
       this.length += 1;
     } else {
-      this.messages[this.head] = message;
-      this.times[this.head] = at;
-      this.head = (this.head + 1) % capacity;
-      this.oldestAt = this.times[this.head]!;
+      const head = this.head;
+      this.messages[head] = message;
+      this.times[head] = at;
+      // The next slot, without a division.
+      const next = head + 1 === capacity ? 0 : head + 1;
+      this.head = next;
+      this.oldestAt = this.times[next]!;
     }
   }
 

@@ -128,6 +128,9 @@ function singleKey(channel: string, plan: ChannelPlan, params: unknown): string 
  */
 export class Publishing {
   private readonly plans = new Map<string, ChannelPlan>();
+  /** The channel of the last plan found (a plan, once made, never changes). */
+  private lastChannel: string | undefined = undefined;
+  private lastPlan: ChannelPlan | undefined = undefined;
 
   constructor(private readonly protocol: Protocol) {}
 
@@ -148,6 +151,9 @@ export class Publishing {
   }
 
   private plan(channel: string): ChannelPlan | undefined {
+    // A publish asks twice (its stream, then its message), and a burst names one channel:
+    // the last plan answers without a Map lookup.
+    if (channel === this.lastChannel) return this.lastPlan;
     let plan = this.plans.get(channel);
     if (plan === undefined) {
       const definition = lookup(this.protocol.channels, channel);
@@ -159,6 +165,8 @@ export class Publishing {
       plan = { params, message, paramsExact, messageExact: isExactCodec(message), keys, single: keys?.length === 1 ? new Map() : undefined };
       this.plans.set(channel, plan);
     }
+    this.lastChannel = channel;
+    this.lastPlan = plan;
     return plan;
   }
 }
