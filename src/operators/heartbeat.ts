@@ -210,7 +210,7 @@ export class HeartbeatClock<T> {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the work functions serve clocks of every value type
+// The work functions serve clocks of every value type.
 type AnyClock = HeartbeatClock<any>;
 
 function watchdogWork(this: SchedulerAction<AnyClock>, clock: AnyClock | undefined): void {
