@@ -32,4 +32,17 @@ describe('Tally', () => {
       expectObservable(tally.stream(() => tally.counts.rtt, 1, undefined as never)).toBe('a-b-|', { a: 0, b: 42 });
     });
   });
+
+  it('moved() wakes an observed stream after a counter was added to by name, as add does', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const tally = new Tally({ n: 0 });
+      tally.counts.n += 1;
+      tally.moved(); // unobserved: nothing to wake, the count stays
+      cold('--a').subscribe(() => {
+        tally.counts.n += 1;
+        tally.moved();
+      });
+      expectObservable(tally.stream(() => tally.counts.n, 2, undefined as never), '^ 10ms !').toBe('a---b', { a: 1, b: 2 });
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { Subject, asyncScheduler, defer, finalize, type Observable, type SchedulerLike } from 'rxjs';
+import { Subject, asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import type * as t from 'io-ts';
 import { randomUUID } from 'node:crypto';
 import { CloseCode } from '../../protocol/closeCodes';
@@ -74,11 +74,6 @@ export function refusalOf(code: 4401 | 4403 | 1013): { reason: RefusalReason; te
 
 type Counters = { -readonly [K in keyof ServerStats]: number };
 
-/** How many subscribers `stats$` has now: while none, hot counters are added to directly. */
-interface StatsWatch {
-  observers: number;
-}
-
 /** Makes the transport-free server: connections, subscriptions, requests, limits, brokers, stats. */
 export function createServerCore<A, C>(options: CoreOptions<A, C>): ServerCore<A, C> {
   const { protocol, authenticate, pingInterval, upgradeTimeout, scheduler = asyncScheduler } = options;
@@ -88,14 +83,10 @@ export function createServerCore<A, C>(options: CoreOptions<A, C>): ServerCore<A
   const events = new Subject<ConnectionEvent<A>>();
   const tally = new Tally<Counters>({ connections: 0, subscriptions: 0, messagesIn: 0, messagesOut: 0, published: 0, refused: 0, closedForLimits: 0 });
   const figures = new ServerMetrics();
-  // The frame and publish counters, added to on every message, skip `tally.add` while
-  // nobody observes stats$: it would only add (it notifies no one then), and its keyed
-  // access, by a key that varies over its callers, goes through a megamorphic lookup.
-  const watch: StatsWatch = { observers: 0 };
   let ids = 0;
   let closed = false;
 
-  const context = connectionContext(options, broker, handlers, { tally, watch, figures, scheduler }, (connection, code, reason) => {
+  const context = connectionContext(options, broker, handlers, { tally, figures, scheduler }, (connection, code, reason) => {
     connections.delete(connection.info.id);
     tally.add('connections', -1);
     // A peer cut off by this side reports 1006 locally: tell the code it was sent.
@@ -104,7 +95,11 @@ export function createServerCore<A, C>(options: CoreOptions<A, C>): ServerCore<A
     events.next({ type: 'disconnected', connection: connection.info, code: own?.code ?? code, reason: own?.reason ?? reason });
   });
 
-  const countPublished = (): void => (watch.observers === 0 ? void (tally.counts.published += 1) : tally.add('published'));
+  // Added to on every publish: by name, then `moved` (see Tally.moved).
+  const countPublished = (): void => {
+    tally.counts.published += 1;
+    tally.moved();
+  };
   const publishing = new Publishing(protocol);
   const streamFor = (channel: string, params: unknown): string => publishing.streamOf(channel, params);
   const published = ({ epoch, offset }: StreamPosition): StreamPosition => {
@@ -164,10 +159,7 @@ export function createServerCore<A, C>(options: CoreOptions<A, C>): ServerCore<A
       for (const connection of connections.values()) if (!to || to(connection.info)) connection.event(name, data);
     },
     connections$: events.asObservable(),
-    stats$: defer(() => {
-      watch.observers += 1;
-      return tally.stream((): ServerStats => ({ ...tally.counts }), 1000, scheduler).pipe(finalize(() => (watch.observers -= 1)));
-    }),
+    stats$: tally.stream((): ServerStats => ({ ...tally.counts }), 1000, scheduler),
     metrics: () => figures.render(tally.counts, tally.counts),
     async close(drain) {
       if (closed) return;
@@ -185,7 +177,7 @@ function connectionContext<A>(
   options: CoreOptions<A, never>,
   broker: Broker,
   handlers: ReadonlyMap<string, RequestHandler<unknown, unknown, A>>,
-  { tally, watch, figures, scheduler }: { tally: Tally<Counters>; watch: StatsWatch; figures: ServerMetrics; scheduler: SchedulerLike },
+  { tally, figures, scheduler }: { tally: Tally<Counters>; figures: ServerMetrics; scheduler: SchedulerLike },
   left: ConnectionContext<A>['left'],
 ): ConnectionContext<A> {
   const { protocol, authorize, presence } = options;
@@ -202,14 +194,14 @@ function connectionContext<A>(
     presence: presence ? (connection) => JSON.stringify({ connection: `${instance}/${connection.id}`, info: presence(connection.principal) ?? null }) : undefined,
     now: () => scheduler.now(),
     count(what: Counted, delta = 1) {
-      // Once per frame out: a switch over literal keys, not a lookup table.
+      // Once per frame: a switch over literal keys, the hot counters added to by name.
       switch (what) {
         case 'out':
-          if (watch.observers === 0) return void (tally.counts.messagesOut += 1);
-          return tally.add('messagesOut');
+          tally.counts.messagesOut += 1;
+          return tally.moved();
         case 'in':
-          if (watch.observers === 0) return void (tally.counts.messagesIn += 1);
-          return tally.add('messagesIn');
+          tally.counts.messagesIn += 1;
+          return tally.moved();
         case 'subscription':
           return tally.add('subscriptions', delta);
         case 'limit':
