@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { config } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/createClient';
 import { createFakeWebSocket } from '../../src/testing';
 import { DecodeError } from '../../src/protocol/errors';
 import { jsonEnvelope } from '../../src/protocol/jsonEnvelope';
 import { smartHome } from '../support/smartHome';
 import { testScheduler } from '../support/marbles';
+import { catchUnhandled, unhandled } from '../support/unhandled';
 
 // The delivery of a message to a channel's only function observer skips its sink (see
 // ChannelEntry.next): these pin what must stay the same whichever path a message takes.
@@ -36,11 +36,6 @@ const values = {
   e: msg(5, oven(5)),
 };
 
-const unhandled: unknown[] = [];
-afterEach(() => {
-  config.onUnhandledError = null;
-  unhandled.length = 0;
-});
 
 describe('delivery to a channel', () => {
   it('goes to the observers present at each message as they join and leave, the first one throughout', () => {
@@ -73,7 +68,7 @@ describe('delivery to a channel', () => {
   });
 
   it('reports what an observer throws, and goes on delivering to it', async () => {
-    config.onUnhandledError = (e) => unhandled.push(e);
+    catchUnhandled();
     const seen: number[] = [];
     testScheduler().run(() => {
       const { client } = setup('-os-abc', values);

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { config, Subject, Subscriber } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { Subject, Subscriber } from 'rxjs';
 import { DirectObservable, callConsumer, directConsumer, type Sink, type SinkWatcher } from '../../src/internal/directObservable';
+import { catchUnhandled, tick, unhandled } from '../support/unhandled';
 
 /** A source that keeps its one sink, so a test can ask for its consumer. */
 function source<T>() {
@@ -22,12 +23,6 @@ function watcher(): SinkWatcher & { told: number } {
   };
 }
 
-const unhandled: unknown[] = [];
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
-afterEach(() => {
-  config.onUnhandledError = null;
-  unhandled.length = 0;
-});
 
 describe('directConsumer', () => {
   it("gives a function subscriber's own function, called with its sink as `this`", () => {
@@ -58,7 +53,7 @@ describe('directConsumer', () => {
     ['errored', (_: unknown, sink: Sink<number>) => sink.error(new Error('x'))],
     ['completed', (_: unknown, sink: Sink<number>) => sink.complete()],
   ])('tells the watcher once when the sink is %s, and then has no consumer', async (_, stop) => {
-    config.onUnhandledError = (e) => unhandled.push(e);
+    catchUnhandled();
     const s = source<number>();
     const w = watcher();
     const subscription = s.observable.subscribe(() => undefined);
@@ -74,7 +69,7 @@ describe('directConsumer', () => {
   });
 
   it('tells the watcher before the error reaches the user (whose callback may be re-entered by the source)', async () => {
-    config.onUnhandledError = (e) => unhandled.push(e);
+    catchUnhandled();
     const s = source<number>();
     const order: string[] = [];
     s.observable.subscribe(() => undefined);
@@ -99,7 +94,7 @@ describe('directConsumer', () => {
   });
 
   it('reports an error the consumer throws through config.onUnhandledError, never to the producer', async () => {
-    config.onUnhandledError = (e) => unhandled.push(e);
+    catchUnhandled();
     const s = source<number>();
     s.observable.subscribe(() => {
       throw new Error('consumer bug');

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { config, map, Subject, type Subscription } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { map, Subject, type Subscription } from 'rxjs';
 import { DirectObservable, type Sink } from '../../src/internal/directObservable';
 import { testScheduler } from '../support/marbles';
+import { catchUnhandled, tick, unhandled } from '../support/unhandled';
 
 /** A source that hands out its sinks, so a test can push to them. */
 function source<T>() {
@@ -17,12 +18,6 @@ function source<T>() {
   return { observable, sinks, push: (value: T) => [...sinks].forEach((s) => s.next(value)), teardowns: () => teardowns };
 }
 
-const unhandled: unknown[] = [];
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
-afterEach(() => {
-  config.onUnhandledError = null;
-  unhandled.length = 0;
-});
 
 describe('DirectObservable', () => {
   it('delivers to a function until unsubscribed, then tears down and delivers nothing', () => {
@@ -61,7 +56,7 @@ describe('DirectObservable', () => {
   });
 
   it('reports an error thrown by one consumer through config.onUnhandledError, and keeps delivering to the others', async () => {
-    config.onUnhandledError = (e) => unhandled.push(e);
+    catchUnhandled();
     const s = source<number>();
     const seen: number[] = [];
     s.observable.subscribe(() => {
@@ -76,7 +71,7 @@ describe('DirectObservable', () => {
   });
 
   it('reports an error nobody handles, like RxJS', async () => {
-    config.onUnhandledError = (e) => unhandled.push(e);
+    catchUnhandled();
     const s = source<number>();
     s.observable.subscribe(() => undefined);
     [...s.sinks][0]!.error(new Error('lost'));
@@ -100,7 +95,7 @@ describe('DirectObservable', () => {
   });
 
   it('reports a throw in attach through config.onUnhandledError when there is no error callback', () => {
-    config.onUnhandledError = (e) => unhandled.push(e);
+    catchUnhandled();
     const bug = new Error('attach bug');
     const observable = new DirectObservable<number>(() => {
       throw bug;
