@@ -87,6 +87,24 @@ describe('the connection lifecycle in virtual time: accepted means open', () => 
     expect(errors).toEqual([new ConnectTimeoutError(20)]);
   });
 
+  it('by default waits 20 s for acceptance (a storm queued at the server): a welcome after 15 s still opens, none by 20 s is abandoned', () => {
+    const errors: unknown[] = [];
+    const log: string[] = [];
+    testScheduler().run(({ expectSubscriptions }) => {
+      const { kit, client } = setup(); // connectTimeout left at its default
+      kit.script('O 14999ms w 999ms x', { w: WELCOME, x: closeWith(1001, 'going away') }); // accepted at 15 s (past the old 10 s default), dropped at 16 s
+      kit.script('O'); // the next connection opens and is never accepted
+      client.errors$.subscribe((e) => errors.push(e));
+      client.state$.subscribe(record(log));
+      client.messages$.subscribe({ error: () => undefined });
+      // The retry waits 10 ms (initialDelay, no jitter), then 20 s for an acceptance that never comes.
+      expectSubscriptions(kit.socketLogs).toBe(['^ 15999ms !', '16010ms ^ 19999ms !']);
+      asyncScheduler.schedule(() => client.close(), 36_020); // before the next retry (20 ms later)
+    });
+    expect(log.slice(0, 3)).toEqual(['0:closed:1000', '0:connecting', '15000:open']);
+    expect(errors.filter((e) => e instanceof ConnectTimeoutError)).toEqual([new ConnectTimeoutError(20_000)]);
+  });
+
   it('retries a 1013 ("try again later", authenticate failed) with backoff, like any drop', () => {
     const errors: ConnectionClosedError[] = [];
     testScheduler().run(({ expectSubscriptions }) => {
