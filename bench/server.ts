@@ -1,7 +1,7 @@
 /**
  * The benchmark's server, in its own process. Speaks just enough of rxwire's envelope:
- * answers `sub` with `subscribed`, and on `{"type":"start","count":N}` sends N `msg`
- * frames spread round-robin over the connection's subscriptions (over the first `hot` of
+ * answers `sub` with `subscribed` (a `batch` that asks for it with one `batch` of them),
+ * and on `{"type":"start","count":N}` sends N `msg` frames spread round-robin over the connection's subscriptions (over the first `hot` of
  * them when given; over id "1" when there are none, for raw clients). With `readings: R`
  * each message carries R numbers instead of a temperature (the message-size cases).
  * Frames are pre-built and written in large batches so that the server is never the
@@ -45,17 +45,29 @@ wss.on('connection', (socket) => {
   const ids: string[] = [];
   // Offsets run on across batches, as a real channel's do.
   const seqs = new Map<string, number>();
+  const subscribed = (id: string) => JSON.stringify({ type: 'subscribed', id, epoch: 'bench', offset: 0 });
   const subscribe = (message: { id: string }) => {
     ids.push(message.id);
-    socket.send(JSON.stringify({ type: 'subscribed', id: message.id, epoch: 'bench', offset: 0 }));
+    socket.send(subscribed(message.id));
   };
   socket.on('message', (data) => {
     const message = JSON.parse(String(data));
     if (message.type === 'sub') {
       subscribe(message);
     } else if (message.type === 'batch') {
-      // Subscriptions made in one turn come as one batch frame (the client's control batching).
-      for (const frame of message.frames) if (frame.type === 'sub') subscribe(frame);
+      // Subscriptions made in one turn come as one batch frame (the client's control
+      // batching); as rxwire's server, the answers go in one batch when it asks for it.
+      if (message.reply !== 'batch') {
+        for (const frame of message.frames) if (frame.type === 'sub') subscribe(frame);
+        return;
+      }
+      const answers: string[] = [];
+      for (const frame of message.frames) {
+        if (frame.type !== 'sub') continue;
+        ids.push(frame.id);
+        answers.push(subscribed(frame.id));
+      }
+      socket.send(`{"type":"batch","frames":[${answers.join(',')}]}`);
     } else if (message.type === 'ping') {
       socket.send('{"type":"pong"}');
     } else if (message.type === 'start') {

@@ -197,6 +197,7 @@ export class Connection {
       connectTimeout: config.connectTimeout,
       acceptance: adapter.acceptance === true,
       decode: (message) => decodeSafely(adapter, message, ids),
+      unbatch: adapter.unbatch === undefined ? () => undefined : (message) => unbatchSafely(adapter, message),
       hello: (context) => adapter.hello?.(context) ?? [],
       closed: (close) => {
         // Called from a close event: a throwing adapter is reported as RxJS reports an unhandled error.
@@ -226,6 +227,10 @@ export class Connection {
         this.tally.counts.messagesIn += 1;
         this.tally.add('bytesIn', bytes);
       },
+      onBatchIn: (frames) => {
+        // Counted as the frames it carries.
+        this.tally.counts.messagesIn += frames - 1;
+      },
       onFrameOut: (bytes) => {
         this.tally.counts.messagesOut += 1;
         this.tally.add('bytesOut', bytes);
@@ -247,5 +252,18 @@ function decodeSafely(adapter: WireAdapter, frame: unknown, ids: WireIds): Inbou
     return adapter.decode(frame, ids);
   } catch (error) {
     return { kind: 'unknown', reason: `the adapter could not read a frame: ${(error as Error)?.message ?? error}` };
+  }
+}
+
+/**
+ * The frames a batch carries; a custom adapter that throws on a strange frame, or
+ * returns something other than an array, leaves the frame to be read alone.
+ */
+function unbatchSafely(adapter: WireAdapter, frame: unknown): readonly unknown[] | undefined {
+  try {
+    const frames = adapter.unbatch!(frame);
+    return Array.isArray(frames) ? frames : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -13,6 +13,17 @@ export interface FrameHooks {
   readonly maxDepth: number;
   onFrameIn(bytes: number): void;
   onDecodeError(error: DecodeError): void;
+  /** The frames a frame carries when it is a batch (see `WireAdapter.unbatch`), else undefined. Never throws. */
+  unbatch?(value: unknown): readonly unknown[] | undefined;
+}
+
+/**
+ * A batch frame nested deeper than `maxDepth` as a whole, and the frames it carries: a
+ * batch's own two levels do not count, so each is checked alone ({@link tooDeepAlone})
+ * when its turn comes.
+ */
+export class FrameBatch {
+  constructor(readonly frames: readonly unknown[]) {}
 }
 
 /**
@@ -42,10 +53,19 @@ export function parseText(data: string, bytes: number, hooks: FrameHooks): unkno
   // Nesting deeper than maxDepth takes maxDepth + 1 openers and as many closers: a
   // shorter frame cannot, and is not walked.
   if (data.length >= 2 * hooks.maxDepth + 2 && deeperThan(value, hooks.maxDepth)) {
+    const frames = hooks.unbatch?.(value);
+    if (frames !== undefined) return new FrameBatch(frames);
     hooks.onDecodeError(new DecodeError(`nested deeper than ${hooks.maxDepth} levels (maxDepth)`, clip(data)));
     return INVALID;
   }
   return value;
+}
+
+/** Whether a frame of a {@link FrameBatch} is nested deeper than `maxDepth` alone: then it is reported, to be dropped. */
+export function tooDeepAlone(frame: unknown, hooks: FrameHooks): boolean {
+  if (!deeperThan(frame, hooks.maxDepth)) return false;
+  hooks.onDecodeError(new DecodeError(`a frame of a batch nested deeper than ${hooks.maxDepth} levels (maxDepth)`, frame));
+  return true;
 }
 
 function clip(text: string): string {

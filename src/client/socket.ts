@@ -6,7 +6,7 @@ import { toConnectionError } from './connectionError';
 import { frameSize } from '../internal/utf8';
 import { reportUnhandled } from '../internal/reportUnhandled';
 import type { Inbound, WireClose, WireContext } from '../protocol/adapter';
-import { INVALID, MAX_PONG_LENGTH, parseFrame, parseText } from './inboundFrame';
+import { FrameBatch, INVALID, MAX_PONG_LENGTH, parseFrame, parseText, tooDeepAlone } from './inboundFrame';
 import type { WebSocketConstructor, WebSocketLike } from './types';
 
 /** Where and how one connection attempt connects. */
@@ -49,6 +49,10 @@ export interface SocketHooks {
   scheduler: SchedulerLike | undefined;
   /** Reads a parsed frame: the adapter's one decode of it. Never throws. */
   decode(message: unknown): Inbound;
+  /** The frames a parsed frame carries when it is a batch, else undefined. Never throws. */
+  unbatch(message: unknown): readonly unknown[] | undefined;
+  /** A batch of `frames` frames arrived (the batch itself was counted by `onFrameIn`). */
+  onBatchIn(frames: number): void;
   /** The frames that open a connection, sent as soon as the socket opens. May throw. */
   hello(context: WireContext): readonly unknown[];
   /** Told once per socket that opened, when it closed. */
@@ -217,7 +221,7 @@ class SocketAttempt implements OpenSocket {
   /** Every frame is parsed and decoded once, here; the heartbeat reuses the decoding. */
   private onFrame(data: unknown): void {
     const message = parseFrame(data, this.hooks);
-    if (message !== INVALID) this.onParsed(message, typeof data === 'string' ? data.length : Infinity);
+    if (message !== INVALID) this.onMessage(message, typeof data === 'string' ? data.length : Infinity);
   }
 
   /** A frame from `ws`'s own `message` event: a text frame's Buffer gives its size, uncounted. */
@@ -225,7 +229,20 @@ class SocketAttempt implements OpenSocket {
     if (isBinary) return this.onFrame(data);
     const text = String(data);
     const message = parseText(text, (data as { length: number }).length, this.hooks);
-    if (message !== INVALID) this.onParsed(message, text.length);
+    if (message !== INVALID) this.onMessage(message, text.length);
+  }
+
+  /** One parsed frame; a batch is read frame by frame, in order, each as if it had come alone. */
+  private onMessage(message: unknown, length: number): void {
+    const deep = message instanceof FrameBatch;
+    const frames = deep ? message.frames : this.hooks.unbatch(message);
+    if (frames === undefined) return this.onParsed(message, length);
+    this.hooks.onBatchIn(frames.length);
+    // A frame of a batch is never asked of a user's own isPong (which sees frames alone).
+    for (const frame of frames) {
+      if (this.over || this.failed) return;
+      if (!deep || !tooDeepAlone(frame, this.hooks)) this.onParsed(frame, Infinity);
+    }
   }
 
   private onParsed(message: unknown, length: number): void {

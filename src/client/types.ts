@@ -57,7 +57,7 @@ export type ConnectionState =
 
 /** Counters of a client, as published on {@link Client.stats$}. */
 export interface ClientStats {
-  /** Inbound frames received. */
+  /** Inbound frames received, a `batch` counting as the frames it carries. */
   readonly messagesIn: number;
   /** Inbound bytes (UTF-8 length of text frames). */
   readonly bytesIn: number;

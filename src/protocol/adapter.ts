@@ -159,6 +159,14 @@ export interface WireAdapter {
    */
   batch?(frames: readonly unknown[]): unknown;
   /**
+   * The frames one inbound frame carries, when it carries several (a server answering a
+   * {@link WireAdapter.batch} with a batch of its own): each is then read, in order,
+   * exactly as if it had come alone ({@link WireAdapter.decode} once per frame, the
+   * client's `maxDepth` applying to each). `undefined` for a frame that is not a batch.
+   * @defaultValue none: every inbound frame is one frame
+   */
+  unbatch?(frame: unknown): readonly unknown[] | undefined;
+  /**
    * The frame that sends a request, built when it is sent (on an accepted connection),
    * not when `request()` is called. Omit it if the protocol has no requests.
    */

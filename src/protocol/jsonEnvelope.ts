@@ -27,12 +27,14 @@ function malformed(type: string, what: string): Inbound {
  * `docs/protocol.md` so that a server can be written for it in any language.
  *
  * Client to server: `sub` (`id`, `channel`, `params`, optional `since`), `unsub` (`id`),
- * `req` (`id`, `name`, `payload`), `ping`.
+ * `batch` (`frames`: sub and unsub frames, and `reply: 'batch'`), `req` (`id`, `name`,
+ * `payload`), `ping`.
  * Server to client: `welcome` (`connection`, `ping`: the connection is accepted, sent
  * once and first), `msg` (`id`, `offset`, `data`, and `epoch` on the first message of
  * a new epoch), `subscribed` (`id`, `epoch`, `offset`), `error` (`id`, `code`,
  * `message`), `gap` (`id`, `epoch`, optional `from`, `to`, `lost`), `event` (`name`, `data`),
- * `res` (`id` and `data`, or `id` and `error`), `pong`.
+ * `res` (`id` and `data`, or `id` and `error`), `pong`, and `batch` (`frames`: the
+ * answers to a client's batch, and what was sent meanwhile, each read as if alone).
  *
  * It is the client's default `adapter`, one {@link WireAdapter} among others (see
  * `docs/adapters.md`); call it to see or reuse the frames:
@@ -52,7 +54,9 @@ export function jsonEnvelope(): WireAdapter {
     subscribe: ({ id, channel, params, since }) =>
       since === undefined ? { type: 'sub', id, channel, params } : { type: 'sub', id, channel, params, since },
     unsubscribe: ({ id }) => ({ type: 'unsub', id }),
-    batch: (frames) => ({ type: 'batch', frames }),
+    // Asks rxwire's server to answer in batches too (docs/protocol.md, `batch`).
+    batch: (frames) => ({ type: 'batch', frames, reply: 'batch' }),
+    unbatch: (frame) => (isRecord(frame) && frame.type === 'batch' && Array.isArray(frame.frames) ? frame.frames : undefined),
     request: ({ id, name, payload }) => ({ type: 'req', id, name, payload }),
     ping: () => PING,
     routeKey: ({ id }) => id,

@@ -53,16 +53,20 @@ async function server(options: Partial<ServerOptions<Home, unknown>> = {}): Prom
  * A client whose outbound and inbound frames are recorded, to check what went on the
  * wire; `drop()` cuts its socket as a network failure would.
  */
-function client(url: string | (() => string)): { c: Client<Home>; sent: any[]; wire: any[]; received: any[]; drop: () => void } {
+function client(url: string | (() => string)): { c: Client<Home>; sent: any[]; wire: any[]; received: any[]; wireIn: any[]; drop: () => void } {
   const sent: any[] = [];
   const wire: any[] = [];
   const received: any[] = [];
+  const wireIn: any[] = [];
   const sockets: WebSocket[] = [];
   class Recording extends WebSocket {
     constructor(...args: ConstructorParameters<typeof WebSocket>) {
       super(...args);
       sockets.push(this);
-      this.on('message', (data) => received.push(JSON.parse(String(data))));
+      this.on('message', (data) => {
+        wireIn.push(JSON.parse(String(data)));
+        received.push(...unbatched([wireIn.at(-1)]));
+      });
     }
     override send(data: any, ...rest: any[]): void {
       wire.push(JSON.parse(String(data)));
@@ -72,7 +76,7 @@ function client(url: string | (() => string)): { c: Client<Home>; sent: any[]; w
   }
   const c = createClient({ url, WebSocketCtor: Recording as never, protocol: smartHome, reconnect: { initialDelay: 20, maxDelay: 100 } });
   clients.push(c);
-  return { c, sent, wire, received, drop: () => sockets.at(-1)!.terminate() };
+  return { c, sent, wire, received, wireIn, drop: () => sockets.at(-1)!.terminate() };
 }
 
 afterEach(async () => {
@@ -148,12 +152,19 @@ describe('channels and requests over the real rxwire server', () => {
     const srv = await server({ limits: { maxSubscriptions: 20_000 } });
     const closes: number[] = [];
     srv.server!.connections$.subscribe((e) => e.type === 'disconnected' && closes.push(e.code));
-    const { c, sent, wire, received, drop } = client(srv.url);
+    const { c, sent, wire, received, wireIn, drop } = client(srv.url);
     const errors: unknown[] = [];
     for (let i = 0; i < 10_000; i++) c.channel('device', { id: `d${i}` }).subscribe({ error: (e) => errors.push(e) });
     await live(srv, 10_000);
     await waitFor(() => received.filter((f) => f.type === 'subscribed').length === 10_000, 5000, 'every subscribed');
     expect(wire.filter((f) => f.type === 'batch')).toHaveLength(10); // 1,000 frames each
+    expect(wire.every((f) => f.type !== 'batch' || f.reply === 'batch')).toBe(true);
+    // Answered in kind: the 10,000 subscribed came in batch frames, one per batch sent
+    // (a turn's end may split one), not 10,000 frames.
+    const answers = wireIn.filter((f) => f.type === 'batch');
+    expect(answers.length).toBeGreaterThanOrEqual(10);
+    expect(answers.length).toBeLessThanOrEqual(20);
+    expect(wireIn.length).toBe(answers.length + 1); // and the welcome
     drop();
     await waitFor(() => sent.filter((f) => f.type === 'sub').length === 20_000, 10_000, 'the resubscribes');
     await live(srv, 10_000);

@@ -102,7 +102,7 @@ describe('channels', () => {
         client.channel('device', { id: 'f' }).subscribe();
         client.request('setTarget', { id: 'e', target: 1 }).subscribe({ error: () => undefined });
       });
-      const batch = (...frames: unknown[]) => ({ type: 'batch', frames });
+      const batch = (...frames: unknown[]) => ({ type: 'batch', frames, reply: 'batch' });
       expectObservable(kit.sent$(0)).toBe('-s', { s: batch(sub('1', { id: 'a' }), sub('2', { id: 'b' }), sub('3', { id: 'c' })) });
       // Dropped at 6, back at 17: one batch, each with the position it had seen; then d alone; then e, f and the request.
       expectObservable(kit.sent$(1)).toBe('17ms s 1ms d 1ms (fr)', {

@@ -41,6 +41,8 @@ function hooks(overrides: Partial<SocketHooks> = {}): SocketHooks {
     acceptance: true,
     scheduler: undefined,
     decode: (message) => ((message as { type?: string }).type === 'welcome' ? { kind: 'accepted' } : { kind: 'event', name: 'e', data: message }) as never,
+    unbatch: () => undefined,
+    onBatchIn: () => undefined,
     hello: () => [{ type: 'hello' }],
     closed: () => undefined,
     onMessage: () => undefined,

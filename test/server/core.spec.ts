@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VirtualTimeScheduler } from 'rxjs';
 import { createServerCore, type CoreOptions } from '../../src/server/core/server';
+import { MAX_HELD_CHARS } from '../../src/server/core/connection';
 import type { Peer, PeerTransport, SharedText } from '../../src/server/core/transport';
 import { ForbiddenError, RequestError, ServerClosedError, memoryBroker, type ConnectionEvent, type ServerStats } from '../../src/server';
 import { ValidationError } from '../../src/protocol/errors';
@@ -144,6 +145,98 @@ describe('the server core, driven through a fake transport', () => {
       peer.sends({ type: 'batch', frames });
       expect(peer.closedWith?.code, JSON.stringify(frames)).toBe(1002);
     }
+  });
+
+  it('answers a batch that asks for it ("reply": "batch") with one batch frame holding exactly what the frames would get alone', async () => {
+    const { core, connect } = setUp();
+    const first = await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 180 });
+    await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 181 });
+    const frames = [
+      { type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' }, since: { epoch: first.epoch, offset: 0 } }, // replayed
+      { type: 'sub', id: '2', channel: 'device', params: { id: 'fridge-1' } },
+      { type: 'sub', id: '2', channel: 'device', params: { id: 'dup' } }, // refused: id 2 is live
+      { type: 'sub', id: '3', channel: 'device', params: { id: 'oven-1' }, since: { epoch: 'gone', offset: 5 } }, // a gap
+      { type: 'unsub', id: '2' },
+    ];
+    const alone = connect();
+    const batched = connect();
+    alone.sends({ type: 'batch', frames });
+    batched.sends({ type: 'batch', frames, reply: 'batch' });
+    await settled();
+    expect(alone.after.length).toBeGreaterThan(5);
+    expect(alone.after.every((f) => f.type !== 'batch')).toBe(true);
+    expect(batched.after).toEqual([{ type: 'batch', frames: alone.after }]);
+    // What is published afterwards goes alone again.
+    await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 182 });
+    expect(batched.after.slice(1)).toEqual(alone.after.slice(-2));
+  });
+
+  it('splits the answers to a large batch into batch frames of at most MAX_HELD_CHARS, in order', async () => {
+    const { connect } = setUp({ maxSubscriptions: 20_000 });
+    const peer = connect();
+    const subs = Array.from({ length: 8000 }, (_, i) => ({ type: 'sub', id: String(i + 1), channel: 'device', params: { id: `d${i}` } }));
+    peer.sends({ type: 'batch', frames: subs, reply: 'batch' });
+    await settled();
+    const texts = peer.texts.slice(1);
+    expect(texts.length).toBeGreaterThan(1);
+    const wrapper = '{"type":"batch","frames":[]}'.length;
+    for (const text of texts) expect(text.length).toBeLessThanOrEqual(MAX_HELD_CHARS + wrapper);
+    const answers = peer.after.flatMap((f) => (f.type === 'batch' ? f.frames : [f]));
+    expect(answers.map((f) => `${f.type} ${f.id}`)).toEqual(subs.map((f) => `subscribed ${f.id}`));
+  });
+
+  it('holds what it sends during a batch no longer than the turn: a subscription still being authorized does not hold back the others', async () => {
+    let admit: (ok: boolean) => void = () => undefined;
+    const { core, connect } = setUp({ authorize: (_p, _c, params) => ((params as { id: string }).id === 'slow' ? new Promise<boolean>((resolve) => (admit = resolve)) : true) });
+    const peer = connect();
+    peer.sends({
+      type: 'batch',
+      frames: [
+        { type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } },
+        { type: 'sub', id: '2', channel: 'device', params: { id: 'slow' } },
+      ],
+      reply: 'batch',
+    });
+    await settled();
+    await settled();
+    // The turn ended with the second subscription waiting: the first one's answer went out.
+    expect(peer.after).toEqual([{ type: 'subscribed', id: '1', epoch: expect.any(String), offset: 0 }]);
+    // A message published meanwhile is held with what the batch sends, for that turn only.
+    await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 182 });
+    await settled();
+    expect(peer.after.map((f) => f.type)).toEqual(['subscribed', 'msg']);
+    admit(true);
+    await settled();
+    expect(peer.after.map((f) => f.type)).toEqual(['subscribed', 'msg', 'subscribed']);
+  });
+
+  it('sends what a batch held before the close when the connection fails meanwhile', async () => {
+    let peer: FakeTransport | undefined;
+    let heldWhenClosed: unknown[] | undefined;
+    // The second subscription's authorization comes while the first one's answer is held
+    // (the same turn): the peer breaks the protocol right then.
+    const { connect } = setUp({
+      authorize: (_p, _c, params) => {
+        if ((params as { id: string }).id !== 'second') return true;
+        expect(peer!.after).toEqual([]);
+        peer!.sends('not json');
+        heldWhenClosed = peer!.after;
+        return true;
+      },
+    });
+    peer = connect();
+    peer.sends({
+      type: 'batch',
+      frames: [
+        { type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } },
+        { type: 'sub', id: '2', channel: 'device', params: { id: 'second' } },
+      ],
+      reply: 'batch',
+    });
+    await settled();
+    expect(peer.closedWith?.code).toBe(1007);
+    expect(heldWhenClosed).toEqual([{ type: 'subscribed', id: '1', epoch: expect.any(String), offset: 0 }]);
+    expect(peer.after).toEqual(heldWhenClosed);
   });
 
   it('gives every peer subscribed under the same id the same shared frame, so a transport frames it once', async () => {

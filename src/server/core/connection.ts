@@ -27,6 +27,15 @@ export class Connection<A> implements Peer<A> {
   private readonly sendFrame = (frame: string | SharedText): void => this.send(frame);
   /** The context's bound on a slow reader's unread bytes, on this object: read on every send. */
   private readonly maxBufferedBytes: number;
+  /** While a batch that asked for batched answers is handled: what is sent meanwhile. */
+  private held: HeldFrames | undefined;
+  /** Sends what was held, as one `batch` frame (or alone when it is one frame). */
+  private readonly sendHeld = (frames: readonly string[]): void => {
+    const transport = this.transport;
+    if (this.closingNow || !transport.open) return;
+    if (transport.bufferedAmount > this.maxBufferedBytes && this.tooSlow()) return;
+    transport.send(frames.length === 1 ? frames[0]! : `{"type":"batch","frames":[${frames.join(',')}]}`);
+  };
 
   constructor(
     id: string,
@@ -57,12 +66,24 @@ export class Connection<A> implements Peer<A> {
     if (!this.bucket.take(Math.ceil(parsed.items.length / BATCH_FRAMES_PER_TOKEN) - 1)) return this.fail(CloseCode.PolicyViolation, 'rate limit exceeded');
     // Every frame of a batch (sub, unsub, or an error answer) is handled in order: one
     // link of the chain for the whole batch instead of one (and two promises) per frame.
-    const items = parsed.items;
-    this.inOrder(() => this.handleBatch(items));
+    const { items, reply } = parsed;
+    this.inOrder(() => this.handleBatch(items, reply));
   }
 
-  /** The frames of a batch, each after the effect of the one before, as if each had come alone. */
-  private async handleBatch(items: ReadonlyArray<Extract<Parsed, { kind: 'frame' | 'answer' }>>): Promise<void> {
+  /**
+   * The frames of a batch, each after the effect of the one before, as if each had come
+   * alone. With `reply`, what is sent meanwhile is held and goes out as `batch` frames.
+   */
+  private async handleBatch(items: ReadonlyArray<Extract<Parsed, { kind: 'frame' | 'answer' }>>, reply: boolean): Promise<void> {
+    if (reply) this.held ??= new HeldFrames(this.sendHeld);
+    try {
+      await this.runBatch(items);
+    } finally {
+      if (reply) this.stopHolding();
+    }
+  }
+
+  private async runBatch(items: ReadonlyArray<Extract<Parsed, { kind: 'frame' | 'answer' }>>): Promise<void> {
     for (const item of items) {
       try {
         if (item.kind === 'answer') this.send(item.text);
@@ -108,11 +129,22 @@ export class Connection<A> implements Peer<A> {
   send(frame: string | SharedText): void {
     const transport = this.transport;
     if (this.closingNow || !transport.open) return this.context.count('dropped');
+    if (this.held !== undefined) {
+      this.held.add(typeof frame === 'string' ? frame : frame.text);
+      return this.context.count('out');
+    }
     if (transport.bufferedAmount > this.maxBufferedBytes && this.tooSlow()) return;
     if (typeof frame === 'string') transport.send(frame);
     else if (transport.sendShared !== undefined) transport.sendShared(frame);
     else transport.send(frame.text);
     this.context.count('out');
+  }
+
+  /** Sends what is held and stops holding. */
+  private stopHolding(): void {
+    const held = this.held;
+    this.held = undefined;
+    held?.release();
   }
 
   /** The peer's unread bytes passed the bound: true, having cut it off, if they still do once the transport wrote out what it held back. */
@@ -126,6 +158,10 @@ export class Connection<A> implements Peer<A> {
 
   fail(code: number, reason: string, destroy = false): void {
     if (this.closingNow) return;
+    // What was held for a batch answer goes out before the close, as it would have alone.
+    if (!destroy) this.stopHolding();
+    else this.held = undefined;
+    if (this.closingNow) return; // sending what was held found a slow reader, and cut it off
     this.closingNow = true;
     this.closedWith = { code, reason };
     this.context.count('limit');
@@ -155,5 +191,51 @@ export class Connection<A> implements Peer<A> {
    */
   private inOrder(work: () => void | Promise<void>): void {
     this.order = this.order.then(work).catch(() => undefined);
+  }
+}
+
+/**
+ * The most characters of frames (and the commas between them) one batched answer holds:
+ * more go out in the next one. A frame longer than that alone goes out alone.
+ */
+export const MAX_HELD_CHARS = 256 * 1024;
+
+const nextTurn: (run: () => void) => void = typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
+
+/**
+ * Frames held while a batch is handled, to go out as `batch` frames: whatever was held
+ * goes out at the end of the batch, once it holds {@link MAX_HELD_CHARS}, and at the end
+ * of the event loop's turn (a batch whose subscriptions wait on a broker does not hold
+ * back what is sent meanwhile for longer than that).
+ */
+class HeldFrames {
+  private frames: string[] = [];
+  private chars = 0;
+  private timed = false;
+
+  constructor(private readonly out: (frames: readonly string[]) => void) {}
+
+  add(text: string): void {
+    // Each frame costs its text and the comma before the next.
+    if (this.chars + text.length + 1 > MAX_HELD_CHARS) this.release();
+    this.frames.push(text);
+    this.chars += text.length + 1;
+    if (!this.timed) {
+      this.timed = true;
+      nextTurn(this.onTurn);
+    }
+  }
+
+  private readonly onTurn = (): void => {
+    this.timed = false;
+    this.release();
+  };
+
+  release(): void {
+    const frames = this.frames;
+    if (frames.length === 0) return;
+    this.frames = [];
+    this.chars = 0;
+    this.out(frames);
   }
 }

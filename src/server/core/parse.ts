@@ -16,7 +16,12 @@ export type InboundFrame =
  */
 export type Parsed =
   | { readonly kind: 'frame'; readonly frame: InboundFrame }
-  | { readonly kind: 'batch'; readonly items: ReadonlyArray<Extract<Parsed, { kind: 'frame' | 'answer' }>> }
+  | {
+      readonly kind: 'batch';
+      readonly items: ReadonlyArray<Extract<Parsed, { kind: 'frame' | 'answer' }>>;
+      /** The client asked (`"reply":"batch"`) for the answers in `batch` frames. */
+      readonly reply: boolean;
+    }
   | { readonly kind: 'answer'; readonly text: string }
   | { readonly kind: 'close'; readonly code: number; readonly reason: string };
 
@@ -70,7 +75,7 @@ function parseBatch(f: Record<string, unknown>, maxDepth: number): Parsed {
     if (parsed.kind === 'close' || parsed.kind === 'batch') return parsed;
     items.push(parsed);
   }
-  return { kind: 'batch', items };
+  return { kind: 'batch', items, reply: f.reply === 'batch' };
 }
 
 function parseObject(f: Record<string, unknown>): Parsed {
