@@ -1,8 +1,9 @@
 /**
  * The benchmark's server, in its own process. Speaks just enough of rxwire's envelope:
  * answers `sub` with `subscribed` (a `batch` that asks for it with one `batch` of them),
- * and on `{"type":"start","count":N}` sends N `msg` frames spread round-robin over the connection's subscriptions (over the first `hot` of
- * them when given; over id "1" when there are none, for raw clients). With `readings: R`
+ * and on `{"type":"start","count":N}` sends N `msg` frames spread round-robin over the
+ * connection's subscriptions (over the first `hot` of them when given; over id "1" when
+ * there are none, for raw clients). With `readings: R`
  * each message carries R numbers instead of a temperature (the message-size cases).
  * Frames are pre-built and written in large batches so that the server is never the
  * bottleneck.
