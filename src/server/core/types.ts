@@ -52,7 +52,7 @@ export interface ServerStats {
   readonly subscriptions: number;
   /** Frames received. */
   readonly messagesIn: number;
-  /** Frames sent. */
+  /** Frames sent; those a `batch` frame carries (see docs/protocol.md) count one by one. */
   readonly messagesOut: number;
   /** Messages published. */
   readonly published: number;
