@@ -75,7 +75,7 @@ export type {
   RequestPayload,
   ResponseOf,
 } from './protocol/defineProtocol';
-export { jsonEnvelope } from './protocol/jsonEnvelope';
+export { jsonEnvelope, MAX_BATCH_ANSWER_BYTES, type JsonEnvelopeOptions } from './protocol/jsonEnvelope';
 export type { Inbound, WireAdapter, WireClose, WireContext, WireError, WireIds, WireRequest, WireSubscription } from './protocol/adapter';
 export type { StreamPosition } from './protocol/position';
 export { formatErrors } from './protocol/validate';

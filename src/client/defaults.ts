@@ -2,7 +2,7 @@ import { HEARTBEAT_DEFAULTS } from '../operators/heartbeat';
 import { RECONNECT_DEFAULTS } from '../operators/reconnect';
 import type { OverflowPolicy } from '../operators/queueWhileOffline';
 import { InvalidOptionsError } from '../protocol/errors';
-import { jsonEnvelope } from '../protocol/jsonEnvelope';
+import { MAX_BATCH_ANSWER_BYTES, jsonEnvelope } from '../protocol/jsonEnvelope';
 import type { Protocol } from '../protocol/defineProtocol';
 import type { ConnectionConfig } from './connection';
 import type { ClientOptions, WebSocketConstructor } from './options';
@@ -68,7 +68,8 @@ export function withDefaults<P extends Protocol>(options: ClientOptions<P>): Cli
     protocols,
     auth,
     protocol = { channels: {}, events: {}, requests: {} } as unknown as P,
-    adapter = jsonEnvelope(),
+    // Batched answers only where a batch frame fits the client's own limit on a frame.
+    adapter = jsonEnvelope({ batchAnswers: (options.maxPayload ?? CLIENT_DEFAULTS.maxPayload) >= MAX_BATCH_ANSWER_BYTES }),
     reconnect = {},
     heartbeat = {},
     queue: { max = CLIENT_DEFAULTS.queue.max, overflow = CLIENT_DEFAULTS.queue.overflow } = {},

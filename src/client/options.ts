@@ -207,7 +207,8 @@ export interface ClientOptions<P extends Protocol = EmptyProtocol> {
   /**
    * The largest inbound frame in bytes, where the WebSocket class can enforce it (the
    * `ws` package in Node; browsers cannot): a larger frame closes the connection with
-   * 1009 (message too big), which is retried like any drop.
+   * 1009 (message too big), which is retried like any drop. Below 262144 (256 KiB) the
+   * default adapter does not ask for batched answers (see {@link MAX_BATCH_ANSWER_BYTES}).
    * @defaultValue 16777216 (16 MiB; `ws` alone accepts 100 MiB)
    */
   maxPayload?: number;

@@ -241,7 +241,13 @@ class SocketAttempt implements OpenSocket {
     // A frame of a batch is never asked of a user's own isPong (which sees frames alone).
     for (const frame of frames) {
       if (this.over || this.failed) return;
-      if (!deep || !tooDeepAlone(frame, this.hooks)) this.onParsed(frame, Infinity);
+      if (deep && tooDeepAlone(frame, this.hooks)) continue;
+      try {
+        this.onParsed(frame, Infinity);
+      } catch (error) {
+        // Thrown by code downstream of one frame: reported, as for a frame alone; the rest go on.
+        reportUnhandled(error);
+      }
     }
   }
 

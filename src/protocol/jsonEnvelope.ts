@@ -23,6 +23,24 @@ function malformed(type: string, what: string): Inbound {
 }
 
 /**
+ * The most bytes (UTF-8) of one server `batch` frame of rxwire's server: the answers to a
+ * client's batch go in frames of at most this size (a frame larger than that alone goes
+ * alone). A client asks for batched answers only when its `maxPayload` takes this.
+ */
+export const MAX_BATCH_ANSWER_BYTES = 256 * 1024;
+
+/** Options of {@link jsonEnvelope}. */
+export interface JsonEnvelopeOptions {
+  /**
+   * Whether a `batch` asks the server for its answers in `batch` frames
+   * (`"reply":"batch"`, see docs/protocol.md). The client's default adapter asks when
+   * its `maxPayload` is at least {@link MAX_BATCH_ANSWER_BYTES}.
+   * @defaultValue true
+   */
+  readonly batchAnswers?: boolean;
+}
+
+/**
  * rxwire's own wire envelope: one JSON object per frame with a `type`, documented in
  * `docs/protocol.md` so that a server can be written for it in any language.
  *
@@ -48,14 +66,15 @@ function malformed(type: string, what: string): Inbound {
  * // { kind: 'message', key: '3', offset: 43, epoch: undefined, data: { id: 'oven-1', temperature: 181 } }
  * ```
  */
-export function jsonEnvelope(): WireAdapter {
+export function jsonEnvelope(options: JsonEnvelopeOptions = {}): WireAdapter {
+  const batchAnswers = options.batchAnswers ?? true;
   return {
     acceptance: true,
     subscribe: ({ id, channel, params, since }) =>
       since === undefined ? { type: 'sub', id, channel, params } : { type: 'sub', id, channel, params, since },
     unsubscribe: ({ id }) => ({ type: 'unsub', id }),
     // Asks rxwire's server to answer in batches too (docs/protocol.md, `batch`).
-    batch: (frames) => ({ type: 'batch', frames, reply: 'batch' }),
+    batch: batchAnswers ? (frames) => ({ type: 'batch', frames, reply: 'batch' }) : (frames) => ({ type: 'batch', frames }),
     unbatch: (frame) => (isRecord(frame) && frame.type === 'batch' && Array.isArray(frame.frames) ? frame.frames : undefined),
     request: ({ id, name, payload }) => ({ type: 'req', id, name, payload }),
     ping: () => PING,

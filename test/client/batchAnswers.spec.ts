@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { type WebSocketServer } from 'ws';
-import { createClient, jsonEnvelope, DecodeError, type Client, type ClientError, type ClientStats } from '../../src/index';
+import { createClient, jsonEnvelope, DecodeError, MAX_BATCH_ANSWER_BYTES, type Client, type ClientError, type ClientStats, type Inbound } from '../../src/index';
+import { catchUnhandled, unhandled } from '../support/unhandled';
 import { deepArray, target } from '../fuzz/protocol';
 import { crash, listen, waitFor } from '../support/wsServer';
 
@@ -30,7 +31,7 @@ async function batchingServer(answer: (ids: Record<string, string>) => string[])
   return { url: `ws://127.0.0.1:${server.port}`, asked };
 }
 
-function start(url: string, options: { maxDepth?: number; adapter?: ReturnType<typeof jsonEnvelope> } = {}) {
+function start(url: string, options: { maxDepth?: number; maxPayload?: number; adapter?: ReturnType<typeof jsonEnvelope> } = {}) {
   const client = createClient({ url, WebSocketCtor: WebSocket, protocol: target, heartbeat: false, ...options });
   clients.push(client);
   const errors: ClientError[] = [];
@@ -74,6 +75,28 @@ describe('answers in a batch frame, over a real socket', () => {
       expect.stringContaining('a frame of a batch nested deeper than 16 levels (maxDepth)'),
     ]);
     expect(errors.every((e) => e instanceof DecodeError)).toBe(true);
+  });
+
+  it('does not ask for batched answers when its maxPayload is below MAX_BATCH_ANSWER_BYTES, and reads them all the same', async () => {
+    const { url, asked } = await batchingServer((ids) => [subscribed(ids.a!), subscribed(ids.b!), msg(ids.a!, 1), msg(ids.b!, 1)]);
+    const { got } = start(url, { maxPayload: MAX_BATCH_ANSWER_BYTES - 1 });
+    await waitFor(() => got.a!.length === 1 && got.b!.length === 1, 5000, 'both channels');
+    expect(asked).toEqual([undefined]);
+    const big = start(url, { maxPayload: MAX_BATCH_ANSWER_BYTES });
+    await waitFor(() => big.got.a!.length === 1, 5000, 'the second client');
+    expect(asked).toEqual([undefined, 'batch']);
+  });
+
+  it('goes on with the frames after one whose handling throws, reporting it as a frame alone would be', async () => {
+    catchUnhandled();
+    const { url } = await batchingServer((ids) => [subscribed(ids.a!), subscribed(ids.b!), '{"type":"poke"}', msg(ids.a!, 1), msg(ids.b!, 1)]);
+    const envelope = jsonEnvelope();
+    // An adapter whose protocol-level reply to `poke` cannot be serialized (a BigInt): sending it throws.
+    const adapter = { ...envelope, decode: (frame: unknown, ids?: Parameters<typeof envelope.decode>[1]): Inbound => ((frame as { type?: string }).type === 'poke' ? { kind: 'reply', frames: [{ n: 1n }] } : envelope.decode(frame, ids)) };
+    const { got } = start(url, { adapter });
+    await waitFor(() => got.a!.length === 1 && got.b!.length === 1, 5000, 'the frames after the one that threw');
+    await waitFor(() => unhandled.length === 1, 5000, 'the report');
+    expect(String(unhandled[0])).toContain('BigInt');
   });
 
   it('reads a batch frame as one frame when the adapter cannot open it, and goes on', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VirtualTimeScheduler } from 'rxjs';
 import { createServerCore, type CoreOptions } from '../../src/server/core/server';
-import { MAX_HELD_CHARS } from '../../src/server/core/connection';
+import { MAX_BATCH_ANSWER_BYTES } from '../../src/protocol/jsonEnvelope';
 import type { Peer, PeerTransport, SharedText } from '../../src/server/core/transport';
 import { ForbiddenError, RequestError, ServerClosedError, memoryBroker, type ConnectionEvent, type ServerStats } from '../../src/server';
 import { ValidationError } from '../../src/protocol/errors';
@@ -171,18 +171,49 @@ describe('the server core, driven through a fake transport', () => {
     expect(batched.after.slice(1)).toEqual(alone.after.slice(-2));
   });
 
-  it('splits the answers to a large batch into batch frames of at most MAX_HELD_CHARS, in order', async () => {
+  it('splits the answers to a large batch into batch frames of at most MAX_BATCH_ANSWER_BYTES of UTF-8, in order', async () => {
     const { connect } = setUp({ maxSubscriptions: 20_000 });
     const peer = connect();
-    const subs = Array.from({ length: 8000 }, (_, i) => ({ type: 'sub', id: String(i + 1), channel: 'device', params: { id: `d${i}` } }));
+    // Ids of 2-byte characters: a bound counted in characters would make frames too large.
+    const subs = Array.from({ length: 8000 }, (_, i) => ({ type: 'sub', id: `é${i}`.padEnd(12, 'é'), channel: 'device', params: { id: `d${i}` } }));
     peer.sends({ type: 'batch', frames: subs, reply: 'batch' });
     await settled();
     const texts = peer.texts.slice(1);
-    expect(texts.length).toBeGreaterThan(1);
-    const wrapper = '{"type":"batch","frames":[]}'.length;
-    for (const text of texts) expect(text.length).toBeLessThanOrEqual(MAX_HELD_CHARS + wrapper);
+    // About 8,000 × 90 bytes: three or four full batch frames, not 8,000 frames.
+    expect(texts.length).toBeGreaterThanOrEqual(3);
+    expect(texts.length).toBeLessThanOrEqual(4);
+    for (const text of texts) {
+      expect(text.startsWith('{"type":"batch","frames":[')).toBe(true);
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_BATCH_ANSWER_BYTES);
+    }
+    expect(Buffer.byteLength(texts[0]!)).toBeGreaterThan(MAX_BATCH_ANSWER_BYTES - 200);
     const answers = peer.after.flatMap((f) => (f.type === 'batch' ? f.frames : [f]));
     expect(answers.map((f) => `${f.type} ${f.id}`)).toEqual(subs.map((f) => `subscribed ${f.id}`));
+  });
+
+  it('answers a ping at once, alone, while it holds the answers to a batch', async () => {
+    let peer: FakeTransport | undefined;
+    const { connect } = setUp({
+      authorize: (_p, _c, params) => {
+        // Sent while the first subscription's answer is held.
+        if ((params as { id: string }).id === 'second') peer!.sends({ type: 'ping' });
+        return true;
+      },
+    });
+    peer = connect();
+    peer.sends({
+      type: 'batch',
+      frames: [
+        { type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } },
+        { type: 'sub', id: '2', channel: 'device', params: { id: 'second' } },
+      ],
+      reply: 'batch',
+    });
+    await settled();
+    expect(peer.after).toEqual([
+      { type: 'pong' },
+      { type: 'batch', frames: [expect.objectContaining({ type: 'subscribed', id: '1' }), expect.objectContaining({ type: 'subscribed', id: '2' })] },
+    ]);
   });
 
   it('holds what it sends during a batch no longer than the turn: a subscription still being authorized does not hold back the others', async () => {
@@ -193,21 +224,24 @@ describe('the server core, driven through a fake transport', () => {
       type: 'batch',
       frames: [
         { type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } },
-        { type: 'sub', id: '2', channel: 'device', params: { id: 'slow' } },
+        { type: 'sub', id: '2', channel: 'device', params: { id: 'fridge-1' } },
+        { type: 'sub', id: '3', channel: 'device', params: { id: 'slow' } },
       ],
       reply: 'batch',
     });
     await settled();
     await settled();
-    // The turn ended with the second subscription waiting: the first one's answer went out.
-    expect(peer.after).toEqual([{ type: 'subscribed', id: '1', epoch: expect.any(String), offset: 0 }]);
-    // A message published meanwhile is held with what the batch sends, for that turn only.
+    // The turn ended with the third subscription waiting: what the first two got went out, held together.
+    expect(peer.after).toEqual([{ type: 'batch', frames: [expect.objectContaining({ type: 'subscribed', id: '1' }), expect.objectContaining({ type: 'subscribed', id: '2' })] }]);
+    // Messages published meanwhile are held with what the batch sends, for that turn only.
     await core.publish('device', { id: 'oven-1' }, { id: 'oven-1', temperature: 182 });
+    await core.publish('device', { id: 'fridge-1' }, { id: 'fridge-1', temperature: 4 });
     await settled();
-    expect(peer.after.map((f) => f.type)).toEqual(['subscribed', 'msg']);
+    expect(peer.after.map((f) => f.type)).toEqual(['batch', 'batch']);
+    expect(peer.after[1].frames.map((f: { type: string; id: string }) => `${f.type} ${f.id}`)).toEqual(['msg 1', 'msg 2']);
     admit(true);
     await settled();
-    expect(peer.after.map((f) => f.type)).toEqual(['subscribed', 'msg', 'subscribed']);
+    expect(peer.after.map((f) => f.type)).toEqual(['batch', 'batch', 'subscribed']);
   });
 
   it('sends what a batch held before the close when the connection fails meanwhile', async () => {

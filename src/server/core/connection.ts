@@ -6,6 +6,8 @@ import { TokenBucket } from './rateLimit';
 import { BATCH_FRAMES_PER_TOKEN, parseFrame, type InboundFrame, type Parsed } from './parse';
 import { Subscriptions } from './subscriptions';
 import { request } from './requests';
+import { MAX_BATCH_ANSWER_BYTES } from '../../protocol/jsonEnvelope';
+import { utf8Length } from '../../internal/utf8';
 
 const decoder = new TextDecoder();
 
@@ -29,12 +31,13 @@ export class Connection<A> implements Peer<A> {
   private readonly maxBufferedBytes: number;
   /** While a batch that asked for batched answers is handled: what is sent meanwhile. */
   private held: HeldFrames | undefined;
-  /** Sends what was held, as one `batch` frame (or alone when it is one frame). */
+  /** Sends what was held, as one `batch` frame (or alone when it is one frame); counted as the frames it holds. */
   private readonly sendHeld = (frames: readonly string[]): void => {
     const transport = this.transport;
-    if (this.closingNow || !transport.open) return;
-    if (transport.bufferedAmount > this.maxBufferedBytes && this.tooSlow()) return;
-    transport.send(frames.length === 1 ? frames[0]! : `{"type":"batch","frames":[${frames.join(',')}]}`);
+    if (this.closingNow || !transport.open) return this.context.count('dropped', frames.length);
+    if (transport.bufferedAmount > this.maxBufferedBytes && this.tooSlow()) return this.context.count('dropped', frames.length);
+    transport.send(frames.length === 1 ? frames[0]! : `${BATCH_OPEN}${frames.join(',')}${BATCH_CLOSE}`);
+    this.context.count('out', frames.length);
   };
 
   constructor(
@@ -129,15 +132,27 @@ export class Connection<A> implements Peer<A> {
   send(frame: string | SharedText): void {
     const transport = this.transport;
     if (this.closingNow || !transport.open) return this.context.count('dropped');
-    if (this.held !== undefined) {
-      this.held.add(typeof frame === 'string' ? frame : frame.text);
-      return this.context.count('out');
-    }
+    if (this.held !== undefined) return this.held.add(typeof frame === 'string' ? frame : frame.text);
     if (transport.bufferedAmount > this.maxBufferedBytes && this.tooSlow()) return;
     if (typeof frame === 'string') transport.send(frame);
     else if (transport.sendShared !== undefined) transport.sendShared(frame);
     else transport.send(frame.text);
     this.context.count('out');
+  }
+
+  /**
+   * Answers a `ping` at once, never held for a batch answer: a pong is not ordered with
+   * the answers still being prepared (docs/protocol.md), and a client's own `isPong`
+   * sees only frames that come alone.
+   */
+  private pong(): void {
+    const held = this.held;
+    this.held = undefined;
+    try {
+      this.send('{"type":"pong"}');
+    } finally {
+      this.held = held;
+    }
   }
 
   /** Sends what is held and stops holding. */
@@ -172,7 +187,7 @@ export class Connection<A> implements Peer<A> {
   private handle(frame: InboundFrame): void {
     switch (frame.type) {
       case 'ping':
-        return this.send('{"type":"pong"}');
+        return this.pong();
       case 'sub':
         return this.inOrder(() => this.subscriptions.subscribe(frame.id, frame.channel, frame.params, frame.since));
       case 'unsub':
@@ -194,32 +209,32 @@ export class Connection<A> implements Peer<A> {
   }
 }
 
-/**
- * The most characters of frames (and the commas between them) one batched answer holds:
- * more go out in the next one. A frame longer than that alone goes out alone.
- */
-export const MAX_HELD_CHARS = 256 * 1024;
+const BATCH_OPEN = '{"type":"batch","frames":[';
+const BATCH_CLOSE = ']}';
 
 const nextTurn: (run: () => void) => void = typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
 
 /**
  * Frames held while a batch is handled, to go out as `batch` frames: whatever was held
- * goes out at the end of the batch, once it holds {@link MAX_HELD_CHARS}, and at the end
+ * goes out at the end of the batch, before a frame would make it pass
+ * `MAX_BATCH_ANSWER_BYTES` (a frame that large alone goes alone), and at the end
  * of the event loop's turn (a batch whose subscriptions wait on a broker does not hold
  * back what is sent meanwhile for longer than that).
  */
 class HeldFrames {
   private frames: string[] = [];
-  private chars = 0;
+  /** The UTF-8 size of the batch frame that would carry what is held. */
+  private bytes = BATCH_OPEN.length + BATCH_CLOSE.length - 1;
   private timed = false;
 
   constructor(private readonly out: (frames: readonly string[]) => void) {}
 
   add(text: string): void {
-    // Each frame costs its text and the comma before the next.
-    if (this.chars + text.length + 1 > MAX_HELD_CHARS) this.release();
+    // Each frame costs its UTF-8 bytes and a comma; what would pass the bound goes first.
+    const size = utf8Length(text) + 1;
+    if (this.bytes + size > MAX_BATCH_ANSWER_BYTES) this.release();
     this.frames.push(text);
-    this.chars += text.length + 1;
+    this.bytes += size;
     if (!this.timed) {
       this.timed = true;
       nextTurn(this.onTurn);
@@ -235,7 +250,7 @@ class HeldFrames {
     const frames = this.frames;
     if (frames.length === 0) return;
     this.frames = [];
-    this.chars = 0;
+    this.bytes = BATCH_OPEN.length + BATCH_CLOSE.length - 1;
     this.out(frames);
   }
 }
