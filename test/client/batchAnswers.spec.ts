@@ -99,6 +99,31 @@ describe('answers in a batch frame, over a real socket', () => {
     expect(String(unhandled[0])).toContain('BigInt');
   });
 
+  it('reports each malformed batch and each bad frame in one, and both channels go on', async () => {
+    const hostile = [
+      '{"type":"batch","frames":"x"}', // not an array: one unknown frame
+      '{"type":"batch","frames":[null,7,"s",[],{"type":"batch","frames":[]}]}', // five bad frames, a batch in a batch among them
+      `{"type":"batch","frames":[{"type":"event","name":"note","data":{"text":${deepArray(5000)}}}]}`, // one frame far too deep
+    ];
+    let wireIds: Record<string, string> = {};
+    const { url } = await batchingServer((ids) => {
+      wireIds = ids;
+      return [subscribed(ids.a!), subscribed(ids.b!), msg(ids.a!, 1)];
+    });
+    const { got, errors, failed } = start(url);
+    await waitFor(() => got.a!.length === 1, 5000, 'the first message');
+    const socket = [...wss!.clients][0]!;
+    for (const frame of hostile) socket.send(frame);
+    socket.send(`{"type":"batch","frames":[${msg(wireIds.b!, 1)},${msg(wireIds.a!, 2)}]}`);
+    await waitFor(() => got.b!.length === 1 && got.a!.length === 2, 5000, 'the messages after the hostile frames');
+    expect(got).toEqual({ a: [1, 2], b: [1] });
+    expect(failed).toEqual([]);
+    expect(errors).toHaveLength(7);
+    expect(errors.map((e) => (e as Error).message).filter((m) => m.includes('not an rxwire envelope'))).toHaveLength(6);
+    expect(errors.at(-1)).toBeInstanceOf(DecodeError);
+    expect((errors.at(-1) as Error).message).toContain('a frame of a batch nested deeper than 64 levels (maxDepth)');
+  });
+
   it('reads a batch frame as one frame when the adapter cannot open it, and goes on', async () => {
     const { url } = await batchingServer((ids) => [subscribed(ids.a!), subscribed(ids.b!), msg(ids.a!, 1)]);
     const adapter = {

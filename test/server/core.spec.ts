@@ -89,6 +89,31 @@ function setUp(options: Partial<CoreOptions<unknown, { token?: string }>> = {}) 
   return { core, broker, scheduler, connect, advance };
 }
 
+/**
+ * A peer that sends a batch of two subscriptions asking for batched answers; `meanwhile`
+ * runs when the second one is authorized, in the same turn, while the first one's
+ * answer is held.
+ */
+function whileHeld(meanwhile: (peer: FakeTransport) => void): FakeTransport {
+  let peer: FakeTransport | undefined;
+  const { connect } = setUp({
+    authorize: (_p, _c, params) => {
+      if ((params as { id: string }).id === 'second') meanwhile(peer!);
+      return true;
+    },
+  });
+  peer = connect();
+  peer.sends({
+    type: 'batch',
+    frames: [
+      { type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } },
+      { type: 'sub', id: '2', channel: 'device', params: { id: 'second' } },
+    ],
+    reply: 'batch',
+  });
+  return peer;
+}
+
 describe('the server core, driven through a fake transport', () => {
   it('sends the welcome frame as the first frame of an accepted peer and reports it on connections$', () => {
     const { core, connect } = setUp({ pingInterval: 12_345 });
@@ -192,23 +217,7 @@ describe('the server core, driven through a fake transport', () => {
   });
 
   it('answers a ping at once, alone, while it holds the answers to a batch', async () => {
-    let peer: FakeTransport | undefined;
-    const { connect } = setUp({
-      authorize: (_p, _c, params) => {
-        // Sent while the first subscription's answer is held.
-        if ((params as { id: string }).id === 'second') peer!.sends({ type: 'ping' });
-        return true;
-      },
-    });
-    peer = connect();
-    peer.sends({
-      type: 'batch',
-      frames: [
-        { type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } },
-        { type: 'sub', id: '2', channel: 'device', params: { id: 'second' } },
-      ],
-      reply: 'batch',
-    });
+    const peer = whileHeld((peer) => peer.sends({ type: 'ping' }));
     await settled();
     expect(peer.after).toEqual([
       { type: 'pong' },
@@ -245,27 +254,12 @@ describe('the server core, driven through a fake transport', () => {
   });
 
   it('sends what a batch held before the close when the connection fails meanwhile', async () => {
-    let peer: FakeTransport | undefined;
     let heldWhenClosed: unknown[] | undefined;
-    // The second subscription's authorization comes while the first one's answer is held
-    // (the same turn): the peer breaks the protocol right then.
-    const { connect } = setUp({
-      authorize: (_p, _c, params) => {
-        if ((params as { id: string }).id !== 'second') return true;
-        expect(peer!.after).toEqual([]);
-        peer!.sends('not json');
-        heldWhenClosed = peer!.after;
-        return true;
-      },
-    });
-    peer = connect();
-    peer.sends({
-      type: 'batch',
-      frames: [
-        { type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } },
-        { type: 'sub', id: '2', channel: 'device', params: { id: 'second' } },
-      ],
-      reply: 'batch',
+    // The peer breaks the protocol while the first subscription's answer is held.
+    const peer = whileHeld((peer) => {
+      expect(peer.after).toEqual([]);
+      peer.sends('not json');
+      heldWhenClosed = peer.after;
     });
     await settled();
     expect(peer.closedWith?.code).toBe(1007);

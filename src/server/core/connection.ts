@@ -130,9 +130,14 @@ export class Connection<A> implements Peer<A> {
    * peer whose unread bytes passed the bound instead.
    */
   send(frame: string | SharedText): void {
+    if (this.held !== undefined && !this.closingNow) return this.held.add(typeof frame === 'string' ? frame : frame.text);
+    this.write(frame);
+  }
+
+  /** {@link send}, never held for a batch answer. */
+  private write(frame: string | SharedText): void {
     const transport = this.transport;
     if (this.closingNow || !transport.open) return this.context.count('dropped');
-    if (this.held !== undefined) return this.held.add(typeof frame === 'string' ? frame : frame.text);
     if (transport.bufferedAmount > this.maxBufferedBytes && this.tooSlow()) return;
     if (typeof frame === 'string') transport.send(frame);
     else if (transport.sendShared !== undefined) transport.sendShared(frame);
@@ -146,13 +151,7 @@ export class Connection<A> implements Peer<A> {
    * sees only frames that come alone.
    */
   private pong(): void {
-    const held = this.held;
-    this.held = undefined;
-    try {
-      this.send('{"type":"pong"}');
-    } finally {
-      this.held = held;
-    }
+    this.write('{"type":"pong"}');
   }
 
   /** Sends what is held and stops holding. */
@@ -212,8 +211,6 @@ export class Connection<A> implements Peer<A> {
 const BATCH_OPEN = '{"type":"batch","frames":[';
 const BATCH_CLOSE = ']}';
 
-const nextTurn: (run: () => void) => void = typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
-
 /**
  * Frames held while a batch is handled, to go out as `batch` frames: whatever was held
  * goes out at the end of the batch, before a frame would make it pass
@@ -237,7 +234,7 @@ class HeldFrames {
     this.bytes += size;
     if (!this.timed) {
       this.timed = true;
-      nextTurn(this.onTurn);
+      setImmediate(this.onTurn);
     }
   }
 
