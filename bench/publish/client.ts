@@ -25,11 +25,20 @@ const offsets = new Float64Array(streams);
 const nextN = new Float64Array(streams).map((_, i) => i);
 const tally = new FanoutDeliveries(streams, count / streams, warm / streams, 5000, (reason) => {
   const { deliveries, expected, short, unexpected, last } = tally;
-  say({ result: { reason, deliveries, expected, short, unexpected, disorder, errors, closes, last } }, () => process.exit(0));
+  const clientCpu = cpuAtFirst === undefined ? 0 : cpuNow() - cpuAtFirst;
+  say({ result: { reason, deliveries, expected, short, unexpected, disorder, errors, closes, last, clientCpu } }, () => process.exit(0));
 });
+
+/** This process's CPU time (user + system, µs) when the first measured message came. */
+let cpuAtFirst: number | undefined;
+const cpuNow = (): number => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
 
 function deliver(i: number, message: { n: number }): void {
   if (message.n < 0) return tally.warmUp(i);
+  cpuAtFirst ??= cpuNow();
   if (message.n !== nextN[i]) disorder += 1;
   nextN[i] = message.n + streams;
   tally.measured(i, wallClock(), () => undefined);

@@ -17,7 +17,12 @@
  * cases rotate round by round; the ratio to the plain `ws` pair is taken per round.
  * A run that loses, duplicates or reorders a message fails.
  *
- * Set PUBLISH_CPU_PROF=<dir> to write a `--cpu-prof` profile of every server process there.
+ * Set PUBLISH_CPU_PROF=<dir> to write a `--cpu-prof` profile of every server process there,
+ * and PUBLISH_FLAGS to give the server processes more Node flags (`--perf-basic-prof`, for `perf`).
+ *
+ * The client process reports its own CPU time from its first measured message to its
+ * last (printed with each run): on a machine of two cores, the rate is bound by what
+ * the server and the client spend together, not by the server alone.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,12 +71,12 @@ export interface PublishData {
   runs: PublishRun[];
 }
 
-/** One run: a fresh server and client process, a warm-up, then `count` measured messages. */
-export async function publishRun(c: Case, count: number): Promise<{ rate: number; cpuPerMessage: number; systemPerMessage: number }> {
+/** One run: a fresh server and client process, a warm-up, then `count` measured messages; CPU times in µs per message. */
+export async function publishRun(c: Case, count: number): Promise<{ rate: number; cpuPerMessage: number; systemPerMessage: number; clientCpuPerMessage: number }> {
   const started: Child[] = [];
   try {
     const prof = process.env.PUBLISH_CPU_PROF;
-    const srv = new Child(`${c.server} publish server`, process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...tsx, here('./server.ts'), c.server, String(c.streams)]);
+    const srv = new Child(`${c.server} publish server`, process.execPath, [...(process.env.PUBLISH_FLAGS ? process.env.PUBLISH_FLAGS.split(' ') : []), ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...tsx, here('./server.ts'), c.server, String(c.streams)]);
     started.push(srv);
     const { port } = await srv.json<{ port: number }>(30_000, 'its port');
     const kind = c.server === 'ws' ? 'ws' : 'rxwire';
@@ -83,12 +88,12 @@ export async function publishRun(c: Case, count: number): Promise<{ rate: number
     await client.json(60_000, 'its ready line');
     const { cpu: before, system: systemBefore } = await srv.command<{ cpu: number; system: number }>({ cpu: true }, 10_000, 'its CPU time');
     const { first } = await srv.command<{ first: number }>({ run: { count, warm: false } }, 180_000, 'the end of the run');
-    const { result } = await client.json<{ result: { deliveries: number; disorder: number; unexpected: number; last: number; reason: string } }>(180_000, 'its result');
+    const { result } = await client.json<{ result: { deliveries: number; disorder: number; unexpected: number; last: number; reason: string; clientCpu?: number } }>(180_000, 'its result');
     const { cpu: after, system: systemAfter } = await srv.command<{ cpu: number; system: number }>({ cpu: true }, 10_000, 'its CPU time');
     if (result.deliveries !== count || result.disorder !== 0 || result.unexpected !== 0) {
       throw new Error(`${c.server}, ${c.streams} streams: ${result.deliveries} of ${count} delivered, ${result.disorder} out of order, ${result.unexpected} unexpected (${result.reason})`);
     }
-    return { rate: (count / (result.last - first)) * 1000, cpuPerMessage: (after - before) / count, systemPerMessage: (systemAfter - systemBefore) / count };
+    return { rate: (count / (result.last - first)) * 1000, cpuPerMessage: (after - before) / count, systemPerMessage: (systemAfter - systemBefore) / count, clientCpuPerMessage: (result.clientCpu ?? 0) / count };
   } finally {
     await Promise.allSettled(started.map((c) => c.stop()));
   }
@@ -101,9 +106,9 @@ export async function runPublish(options: PublishOptions): Promise<{ markdown: s
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < PUBLISH_CASES.length; i++) {
       const c = PUBLISH_CASES[(i + r) % PUBLISH_CASES.length]!;
-      const { rate, cpuPerMessage } = await publishRun(c, count);
+      const { rate, cpuPerMessage, clientCpuPerMessage } = await publishRun(c, count);
       data.runs.push({ server: c.server, streams: c.streams, round: r + 1, rate, cpuPerMessage });
-      log(`publish round ${r + 1}: ${c.server}, ${c.streams} stream(s): ${Math.round(rate / 100) / 10}k msgs/s, ${cpuPerMessage.toFixed(2)} µs server CPU per message`);
+      log(`publish round ${r + 1}: ${c.server}, ${c.streams} stream(s): ${Math.round(rate / 100) / 10}k msgs/s, ${cpuPerMessage.toFixed(2)} µs server CPU per message, ${clientCpuPerMessage.toFixed(2)} µs client CPU`);
     }
   }
   return { markdown: publishMarkdown(data), data };
