@@ -116,6 +116,59 @@ export function start(options: PageClientOptions): void {
   });
 }
 
+/** What the page's second client, of many channels, saw: see {@link startMany}. */
+export interface ManyRecord {
+  /** The temperatures delivered per device id, in order. */
+  readonly temperatures: Record<string, number[]>;
+  /** The frames its socket received as they came, before the client read them: how many, and how many were `batch` frames. */
+  framesIn: number;
+  batchesIn: number;
+  /** The frames its socket sent that asked for batched answers. */
+  batchRequestsOut: number;
+  readonly errors: PageError[];
+  readonly channelErrors: PageError[];
+}
+
+let many: ManyRecord | undefined;
+
+/**
+ * Starts a second client that subscribes to `device` for each of `ids` in one turn, as
+ * an app showing many devices at once does. Its WebSocket is the browser's own, wrapped
+ * only to count the frames as they cross (given as `WebSocketCtor`, as an app may).
+ */
+export function startMany(url: string, ids: readonly string[]): void {
+  const rec: ManyRecord = { temperatures: {}, framesIn: 0, batchesIn: 0, batchRequestsOut: 0, errors: [], channelErrors: [] };
+  many = rec;
+  class CountingWebSocket extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols);
+      this.addEventListener('message', (event: MessageEvent) => {
+        rec.framesIn += 1;
+        if (typeof event.data === 'string' && event.data.startsWith('{"type":"batch"')) rec.batchesIn += 1;
+      });
+    }
+    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+      if (typeof data === 'string' && data.startsWith('{"type":"batch"') && data.includes('"reply":"batch"')) rec.batchRequestsOut += 1;
+      super.send(data);
+    }
+  }
+  const c = rxwire.createClient({ url, protocol: smartHome, WebSocketCtor: CountingWebSocket });
+  c.errors$.subscribe((e) => rec.errors.push(plain(e)));
+  for (const id of ids) {
+    rec.temperatures[id] = [];
+    c.channel('device', { id }).subscribe({
+      next: (m) => rec.temperatures[id]!.push(m.temperature),
+      error: (e: unknown) => rec.channelErrors.push(plain(e)),
+    });
+  }
+}
+
+/** A copy of what the many-channel client did so far. */
+export function manySnapshot(): ManyRecord {
+  if (!many) throw new Error('startMany() was not called');
+  return JSON.parse(JSON.stringify(many)) as ManyRecord;
+}
+
 /** A copy of what the page's client did so far. */
 export function snapshot(): PageRecord {
   if (!record) throw new Error('start() was not called');
@@ -199,7 +252,7 @@ export function busy(ms: number): number {
   return spins;
 }
 
-const api = { start, snapshot, request, stop, stallTimers, busy };
+const api = { start, snapshot, request, stop, stallTimers, busy, startMany, manySnapshot };
 
 declare global {
   interface Window {

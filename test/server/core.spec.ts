@@ -9,6 +9,7 @@ import type { Peer, PeerTransport, SharedText } from '../../src/server/core/tran
 import { ForbiddenError, RequestError, ServerClosedError, memoryBroker, type ConnectionEvent, type ServerStats } from '../../src/server';
 import { ValidationError } from '../../src/protocol/errors';
 import { smartHome } from '../support/smartHome';
+import { statsNow } from '../support/stats';
 
 // The server core driven directly, without a socket: a fake transport records every frame
 // and close, time comes from a VirtualTimeScheduler, and the memory broker settles within
@@ -214,6 +215,32 @@ describe('the server core, driven through a fake transport', () => {
     expect(Buffer.byteLength(texts[0]!)).toBeGreaterThan(MAX_BATCH_ANSWER_BYTES - 200);
     const answers = peer.after.flatMap((f) => (f.type === 'batch' ? f.frames : [f]));
     expect(answers.map((f) => `${f.type} ${f.id}`)).toEqual(subs.map((f) => `subscribed ${f.id}`));
+  });
+
+  it('counts each frame a batch frame carried as one frame sent, and each held frame it could not send as one dropped', async () => {
+    let closing: FakeTransport | undefined;
+    const { core, connect } = setUp({
+      authorize: (_p, _c, params) => {
+        // The second peer's transport goes away while its first answer is held.
+        if ((params as { id: string }).id === 'gone' && closing) closing.open = false;
+        return true;
+      },
+    });
+    const subs = (...ids: string[]) => ids.map((id, i) => ({ type: 'sub', id: String(i + 1), channel: 'device', params: { id } }));
+    const sent = connect();
+    sent.sends({ type: 'batch', frames: subs('a', 'b', 'c'), reply: 'batch' });
+    await settled();
+    expect(sent.texts).toHaveLength(2); // the welcome, one batch of three answers
+    expect(sent.after[0].frames).toHaveLength(3);
+    expect(statsNow(core.stats$).messagesOut).toBe(4);
+    expect(core.metrics()).toContain('rxwire_frames_sent_total 4\n');
+
+    closing = connect();
+    closing.sends({ type: 'batch', frames: subs('x', 'gone'), reply: 'batch' });
+    await settled();
+    expect(closing.after).toEqual([]);
+    expect(statsNow(core.stats$).messagesOut).toBe(5); // its welcome
+    expect(core.metrics()).toContain('rxwire_frames_dropped_total 2\n');
   });
 
   it('answers a ping at once, alone, while it holds the answers to a batch', async () => {

@@ -197,17 +197,17 @@ function connectionContext<A>(
       // Once per frame: a switch over literal keys, the hot counters added to by name.
       switch (what) {
         case 'out':
-          tally.counts.messagesOut += 1;
+          tally.counts.messagesOut += delta;
           return tally.moved();
         case 'in':
-          tally.counts.messagesIn += 1;
+          tally.counts.messagesIn += delta;
           return tally.moved();
         case 'subscription':
           return tally.add('subscriptions', delta);
         case 'limit':
           return tally.add('closedForLimits');
         case 'dropped':
-          figures.dropped += 1;
+          figures.dropped += delta;
       }
     },
     answered: (name, ms) => figures.request(name, ms),
