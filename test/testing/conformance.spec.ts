@@ -245,6 +245,69 @@ describe('checkConformance against broken servers', () => {
   });
 });
 
+/**
+ * A server that answers batches of subscriptions, carrying the answers in server `batch`
+ * frames as `wrap` says: `unasked` to every batch, even one that did not ask; `extra`
+ * only when asked, but with a number among the frames.
+ */
+async function batchingServer(wrap: 'unasked' | 'extra') {
+  let offset = 0;
+  const live = new Map<WebSocket, Set<string>>();
+  const server = await rawServer((socket) => {
+    const ids = new Set<string>();
+    live.set(socket, ids);
+    socket.on('close', () => live.delete(socket));
+    socket.send(JSON.stringify({ type: 'welcome', connection: '1', ping: 30_000 }));
+    socket.on('message', (data) => {
+      const batch = JSON.parse(String(data)) as { type: string; frames?: Array<{ type: string; id: string }>; reply?: string };
+      if (batch.type !== 'batch') return;
+      if (batch.frames?.some((frame) => frame.type !== 'sub' && frame.type !== 'unsub')) return socket.close(1002, 'not a batch of sub and unsub');
+      const answers: object[] = [];
+      for (const frame of batch.frames ?? []) {
+        if (frame.type === 'unsub') ids.delete(frame.id);
+        else if (ids.has(frame.id)) answers.push({ type: 'error', id: frame.id, code: 'DUPLICATE_ID', message: 'taken' });
+        else answers.push({ type: 'subscribed', id: frame.id, epoch: 'E', offset }), ids.add(frame.id);
+      }
+      if (wrap === 'unasked' || batch.reply === 'batch') socket.send(JSON.stringify({ type: 'batch', frames: wrap === 'extra' ? [...answers, 42] : answers }));
+      else for (const answer of answers) socket.send(JSON.stringify(answer));
+    });
+  });
+  const publish = (_channel: string, _params: unknown, data: unknown) => {
+    offset += 1;
+    for (const [socket, ids] of live) for (const id of ids) socket.send(JSON.stringify({ type: 'msg', id, offset, data }));
+  };
+  return { server, publish };
+}
+
+describe('checkConformance and server batch frames', () => {
+  let raw: { port: number; close(): Promise<void> } | undefined;
+  afterEach(async () => {
+    await raw?.close();
+    raw = undefined;
+  });
+
+  it('a server that sends batch frames to a client that did not ask breaks sub.batch, and keeps sub.batch-reply', async () => {
+    const { server, publish } = await batchingServer('unasked');
+    raw = server;
+    const result = await checkConformance(kitOptions(server.port, publish, { timeout: 300, quiet: 50, only: ['sub.batch', 'sub.batch-reply'] }));
+    expect(result.rules.map((rule) => [rule.id, rule.kept])).toEqual([
+      ['sub.batch', false],
+      ['sub.batch-reply', true],
+    ]);
+    expect(result.rules[0]!.detail).toContain('"type":"batch"');
+  });
+
+  it('a server whose batch frame carries something that is not a frame breaks sub.batch-reply, saying what it carried', async () => {
+    const { server, publish } = await batchingServer('extra');
+    raw = server;
+    const result = await checkConformance(kitOptions(server.port, publish, { timeout: 300, quiet: 50, only: ['sub.batch', 'sub.batch-reply'] }));
+    expect(result.rules.map((rule) => [rule.id, rule.kept, rule.detail])).toEqual([
+      ['sub.batch', true, undefined],
+      ['sub.batch-reply', false, 'a server batch frame is malformed: it carries 42, not a frame of the protocol'],
+    ]);
+  });
+});
+
 describe('checkConformance options', () => {
   it('rejects options without a url, a channel or a publish function', async () => {
     await expect(checkConformance({} as ConformanceOptions)).rejects.toMatchObject({ kind: 'INVALID_OPTIONS' });

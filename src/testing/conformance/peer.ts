@@ -74,6 +74,14 @@ export class RawPeer {
   closedWith: Closed | undefined;
   /** Native pings received. */
   pings = 0;
+  /**
+   * Whether this peer asked for batched answers: a server `batch` frame is then read as
+   * the frames it carries, each queued as if it had come alone. Otherwise it is queued
+   * as it came (a frame the rules that did not ask can see, and fail on).
+   */
+  readsBatches = false;
+  /** The server `batch` frames read (with {@link readsBatches}): their UTF-8 size, and what was wrong with each that was malformed. */
+  readonly batches: Array<{ readonly bytes: number; readonly wrong: string | undefined }> = [];
 
   constructor(readonly socket: WsSocket) {
     socket.on('message', (data, binary) => {
@@ -86,7 +94,8 @@ export class RawPeer {
         frame = { type: undefined, notJson: text };
       }
       if (binary) frame = { ...frame, binary: true };
-      this.queue.push(frame);
+      if (this.readsBatches && frame.type === 'batch') this.unbatch(frame, text);
+      else this.queue.push(frame);
       this.poke();
     });
     socket.on('ping', () => {
@@ -152,6 +161,16 @@ export class RawPeer {
   /** Ends the connection without a handshake. */
   terminate(): void {
     this.socket.terminate();
+  }
+
+  /** Queues the frames a server `batch` carries, noting what is wrong with it if anything is. */
+  private unbatch(batch: Frame, text: string): void {
+    const frames = batch.frames;
+    const bytes = Buffer.byteLength(text);
+    if (!Array.isArray(frames) || frames.length === 0) return void this.batches.push({ bytes, wrong: '`frames` is not an array of at least one frame' });
+    const bad = frames.find((f: unknown) => typeof f !== 'object' || f === null || Array.isArray(f) || typeof (f as Frame).type !== 'string' || (f as Frame).type === 'batch');
+    this.batches.push({ bytes, wrong: bad === undefined ? undefined : `it carries ${truncate(JSON.stringify(bad) ?? String(bad), 80)}, not a frame of the protocol` });
+    for (const frame of frames as unknown[]) if (typeof frame === 'object' && frame !== null && !Array.isArray(frame)) this.queue.push(frame as Frame);
   }
 
   /** The frames still queued, for a broken rule's detail. */

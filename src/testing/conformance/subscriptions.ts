@@ -2,6 +2,7 @@ import { ensure, sameJson, show } from './broken';
 import type { Frame, RawPeer } from './peer';
 import type { Kit, Subscribed } from './kit';
 import type { RuleSpec } from './rule';
+import { MAX_BATCH_ANSWER_BYTES } from '../../protocol/jsonEnvelope';
 
 /** A channel no server has. */
 export const NO_SUCH_CHANNEL = '__conformance_no_such_channel';
@@ -63,7 +64,7 @@ export const subscriptionRules: readonly RuleSpec[] = [
   {
     id: 'sub.batch',
     section: 'batch',
-    description: 'A `batch` of `sub` and `unsub` frames is handled in order, each answered as if it had come alone; a `batch` holding anything else closes with 1002.',
+    description: 'A `batch` of `sub` and `unsub` frames is handled in order, each answered alone as if it had come alone (no server `batch`: it did not ask); a `batch` holding anything else closes with 1002.',
     check: async (kit) => {
       const peer = await kit.connect();
       const [first, second] = [kit.id(), kit.id()];
@@ -80,6 +81,37 @@ export const subscriptionRules: readonly RuleSpec[] = [
       const late = await peer.quiet(kit.options.quiet, (frame) => frame.id === first);
       ensure(late.length === 0, `"${first}", left in the batch, still got ${show(late)}`);
       await kit.expectClose(await kit.connect(), { type: 'batch', frames: [{ type: 'ping' }] }, 1002);
+    },
+  },
+  {
+    id: 'sub.batch-reply',
+    section: 'batch',
+    description: `A \`batch\` asking for batched answers (\`"reply":"batch"\`) is answered as if its frames had come alone; the answers may come in server \`batch\` frames, each an array of whole frames of the protocol (no \`batch\` inside) of at most ${MAX_BATCH_ANSWER_BYTES.toLocaleString('en')} bytes of UTF-8.`,
+    check: async (kit) => {
+      const peer = await kit.connect();
+      peer.readsBatches = true;
+      const ids = [kit.id(), kit.id(), kit.id()];
+      const { name, params } = kit.options.channel;
+      const sub = (id: string) => ({ type: 'sub', id, channel: name, params });
+      // The last one is refused as a duplicate: an error is an answer like any other.
+      peer.send({ type: 'batch', frames: [sub(ids[0]!), sub(ids[1]!), { type: 'unsub', id: ids[0] }, sub(ids[1]!), sub(ids[2]!)], reply: 'batch' });
+      for (const id of [ids[0]!, ids[1]!, ids[2]!]) {
+        const answer = await kit.nextFor(peer, id, `"subscribed" for sub "${id}" of a batch asking for batched answers`);
+        ensure(answer.type === 'subscribed', `sub "${id}" of a batch asking for batched answers was answered with ${show(answer)}, not "subscribed"`);
+      }
+      const refused = await kit.nextFor(peer, ids[1]!, `the DUPLICATE_ID error for the second sub "${ids[1]}" of the batch`);
+      ensure(refused.type === 'error' && refused.code === 'DUPLICATE_ID', `the second sub "${ids[1]}" of the batch was answered with ${show(refused)}, not an error DUPLICATE_ID`);
+      const data = await kit.publish();
+      for (const id of [ids[1]!, ids[2]!]) {
+        const got = await kit.nextFor(peer, id, `the "msg" of "${id}" after the batch`);
+        ensure(got.type === 'msg' && sameJson(got.data, data), `"${id}" got ${show(got)} after the batch, not the message published`);
+      }
+      const late = await peer.quiet(kit.options.quiet, (frame) => frame.id === ids[0]);
+      ensure(late.length === 0, `"${ids[0]}", left in the batch, still got ${show(late)}`);
+      for (const batch of peer.batches) {
+        ensure(batch.wrong === undefined, `a server batch frame is malformed: ${batch.wrong}`);
+        ensure(batch.bytes <= MAX_BATCH_ANSWER_BYTES, `a server batch frame has ${batch.bytes} bytes, more than ${MAX_BATCH_ANSWER_BYTES}`);
+      }
     },
   },
   {
