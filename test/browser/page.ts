@@ -120,12 +120,15 @@ export function start(options: PageClientOptions): void {
 export interface ManyRecord {
   /** The temperatures delivered per device id, in order. */
   readonly temperatures: Record<string, number[]>;
-  /** The frames its socket received as they came, before the client read them: how many, and how many were `batch` frames. */
+  /** How many frames its socket received, as they came, before the client read them. */
   framesIn: number;
+  /** How many of those were server `batch` frames. */
   batchesIn: number;
   /** The frames its socket sent that asked for batched answers. */
   batchRequestsOut: number;
+  /** What its `errors$` reported. */
   readonly errors: PageError[];
+  /** How its channels ended, if any did. */
   readonly channelErrors: PageError[];
 }
 

@@ -446,6 +446,9 @@ describe('the server core, driven through a fake transport', () => {
     expect(peer.closedWith).toEqual({ code: 1013, reason: 'too slow: too much data waiting to be read' });
     expect(peer.terminated).toBe(true);
     expect(peer.after).toEqual([]);
+    // The frame that found it too slow was not sent: counted as dropped, not as sent.
+    expect(core.metrics()).toContain('rxwire_frames_dropped_total 1\n');
+    expect(statsNow(core.stats$).messagesOut).toBe(1); // the welcome
   });
 
   it('admits by authenticate: a principal, 4401 for undefined, 4403 for ForbiddenError, 1013 for a failure or no answer within upgradeTimeout', async () => {

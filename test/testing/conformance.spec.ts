@@ -247,10 +247,11 @@ describe('checkConformance against broken servers', () => {
 
 /**
  * A server that answers batches of subscriptions, carrying the answers in server `batch`
- * frames as `wrap` says: `unasked` to every batch, even one that did not ask; `extra`
- * only when asked, but with a number among the frames.
+ * frames as `wrap` says: `unasked` to every batch, even one that did not ask; the others
+ * only when asked: `extra` with a number among the frames, `huge` with an event of
+ * 300,000 characters among them, `reversed` with the answers in reverse order.
  */
-async function batchingServer(wrap: 'unasked' | 'extra') {
+async function batchingServer(wrap: 'unasked' | 'extra' | 'huge' | 'reversed') {
   let offset = 0;
   const live = new Map<WebSocket, Set<string>>();
   const server = await rawServer((socket) => {
@@ -268,7 +269,8 @@ async function batchingServer(wrap: 'unasked' | 'extra') {
         else if (ids.has(frame.id)) answers.push({ type: 'error', id: frame.id, code: 'DUPLICATE_ID', message: 'taken' });
         else answers.push({ type: 'subscribed', id: frame.id, epoch: 'E', offset }), ids.add(frame.id);
       }
-      if (wrap === 'unasked' || batch.reply === 'batch') socket.send(JSON.stringify({ type: 'batch', frames: wrap === 'extra' ? [...answers, 42] : answers }));
+      const carried = wrap === 'extra' ? [...answers, 42] : wrap === 'huge' ? [...answers, { type: 'event', name: 'alert', data: 'x'.repeat(300_000) }] : wrap === 'reversed' ? answers.reverse() : answers;
+      if (wrap === 'unasked' || batch.reply === 'batch') socket.send(JSON.stringify({ type: 'batch', frames: carried }));
       else for (const answer of answers) socket.send(JSON.stringify(answer));
     });
   });
@@ -290,11 +292,25 @@ describe('checkConformance and server batch frames', () => {
     const { server, publish } = await batchingServer('unasked');
     raw = server;
     const result = await checkConformance(kitOptions(server.port, publish, { timeout: 300, quiet: 50, only: ['sub.batch', 'sub.batch-reply'] }));
-    expect(result.rules.map((rule) => [rule.id, rule.kept])).toEqual([
-      ['sub.batch', false],
-      ['sub.batch-reply', true],
+    expect(result.rules.map((rule) => [rule.id, rule.kept, rule.detail])).toEqual([
+      ['sub.batch', false, 'a server `batch` frame came to a client whose `batch` did not ask for batched answers'],
+      ['sub.batch-reply', true, undefined],
     ]);
-    expect(result.rules[0]!.detail).toContain('"type":"batch"');
+  });
+
+  it('a server whose batch frame is larger than MAX_BATCH_ANSWER_BYTES, or holds the answers out of order, breaks sub.batch-reply', async () => {
+    for (const [wrap, detail] of [
+      ['huge', /^a server batch frame has 300\d{3} bytes of UTF-8, more than 262144$/],
+      ['reversed', /^the answers to the batch came as subscribed \S+, not subscribed \S+$/],
+    ] as const) {
+      const { server, publish } = await batchingServer(wrap);
+      raw = server;
+      const result = await checkConformance(kitOptions(server.port, publish, { timeout: 300, quiet: 50, only: ['sub.batch-reply'] }));
+      expect(result.rules.map((rule) => [rule.id, rule.kept])).toEqual([['sub.batch-reply', false]]);
+      expect(result.rules[0]!.detail).toMatch(detail);
+      await server.close();
+      raw = undefined;
+    }
   });
 
   it('a server whose batch frame carries something that is not a frame breaks sub.batch-reply, saying what it carried', async () => {

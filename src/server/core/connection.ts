@@ -138,7 +138,7 @@ export class Connection<A> implements Peer<A> {
   private write(frame: string | SharedText): void {
     const transport = this.transport;
     if (this.closingNow || !transport.open) return this.context.count('dropped');
-    if (transport.bufferedAmount > this.maxBufferedBytes && this.tooSlow()) return;
+    if (transport.bufferedAmount > this.maxBufferedBytes && this.tooSlow()) return this.context.count('dropped');
     if (typeof frame === 'string') transport.send(frame);
     else if (transport.sendShared !== undefined) transport.sendShared(frame);
     else transport.send(frame.text);

@@ -20,7 +20,7 @@ export interface ConnectionContext<A> {
   readonly presence: ((connection: ConnectionInfo<A>) => string) | undefined;
   /** The time in milliseconds, from the core's scheduler. */
   now(): number;
-  /** Counts `what`; `delta` is +1 or -1 for subscriptions. */
+  /** Counts `what`: `delta` frames in, out or dropped (a `batch` frame of answers counts as the frames it carries), or +1 / -1 subscriptions. */
   count(what: Counted, delta?: number): void;
   /** Records how long a request took to answer. */
   answered(name: string, ms: number): void;

@@ -194,7 +194,7 @@ function connectionContext<A>(
     presence: presence ? (connection) => JSON.stringify({ connection: `${instance}/${connection.id}`, info: presence(connection.principal) ?? null }) : undefined,
     now: () => scheduler.now(),
     count(what: Counted, delta = 1) {
-      // Once per frame: a switch over literal keys, the hot counters added to by name.
+      // Once per send: a switch over literal keys, the hot counters added to by name.
       switch (what) {
         case 'out':
           tally.counts.messagesOut += delta;

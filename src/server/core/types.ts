@@ -50,7 +50,7 @@ export interface ServerStats {
   readonly connections: number;
   /** Subscriptions live now, over every connection. */
   readonly subscriptions: number;
-  /** Frames received. */
+  /** Frames received; a client `batch` counts as one frame (the frames it holds are not counted one by one). */
   readonly messagesIn: number;
   /** Frames sent; those a `batch` frame carries (see docs/protocol.md) count one by one. */
   readonly messagesOut: number;

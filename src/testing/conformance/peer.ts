@@ -82,6 +82,8 @@ export class RawPeer {
   readsBatches = false;
   /** The server `batch` frames read (with {@link readsBatches}): their UTF-8 size, and what was wrong with each that was malformed. */
   readonly batches: Array<{ readonly bytes: number; readonly wrong: string | undefined }> = [];
+  /** Server `batch` frames that came although this peer did not ask for batched answers. */
+  unaskedBatches = 0;
 
   constructor(readonly socket: WsSocket) {
     socket.on('message', (data, binary) => {
@@ -94,8 +96,9 @@ export class RawPeer {
         frame = { type: undefined, notJson: text };
       }
       if (binary) frame = { ...frame, binary: true };
-      if (this.readsBatches && frame.type === 'batch') this.unbatch(frame, text);
+      if (frame.type === 'batch' && this.readsBatches) this.unbatch(frame, text);
       else this.queue.push(frame);
+      if (frame.type === 'batch' && !this.readsBatches) this.unaskedBatches += 1;
       this.poke();
     });
     socket.on('ping', () => {
@@ -163,11 +166,17 @@ export class RawPeer {
     this.socket.terminate();
   }
 
-  /** Queues the frames a server `batch` carries, noting what is wrong with it if anything is. */
+  /**
+   * Queues the frames a server `batch` carries, noting what is wrong with it if anything
+   * is; a batch without an array of frames is queued as it came, for the detail.
+   */
   private unbatch(batch: Frame, text: string): void {
     const frames = batch.frames;
     const bytes = Buffer.byteLength(text);
-    if (!Array.isArray(frames) || frames.length === 0) return void this.batches.push({ bytes, wrong: '`frames` is not an array of at least one frame' });
+    if (!Array.isArray(frames)) {
+      this.batches.push({ bytes, wrong: '`frames` is not an array' });
+      return void this.queue.push(batch);
+    }
     const bad = frames.find((f: unknown) => typeof f !== 'object' || f === null || Array.isArray(f) || typeof (f as Frame).type !== 'string' || (f as Frame).type === 'batch');
     this.batches.push({ bytes, wrong: bad === undefined ? undefined : `it carries ${truncate(JSON.stringify(bad) ?? String(bad), 80)}, not a frame of the protocol` });
     for (const frame of frames as unknown[]) if (typeof frame === 'object' && frame !== null && !Array.isArray(frame)) this.queue.push(frame as Frame);

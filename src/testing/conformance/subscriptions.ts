@@ -70,48 +70,52 @@ export const subscriptionRules: readonly RuleSpec[] = [
       const [first, second] = [kit.id(), kit.id()];
       const { name, params } = kit.options.channel;
       const sub = (id: string) => ({ type: 'sub', id, channel: name, params });
+      const unasked = () => ensure(peer.unaskedBatches === 0, 'a server `batch` frame came to a client whose `batch` did not ask for batched answers');
       peer.send({ type: 'batch', frames: [sub(first), sub(second), { type: 'unsub', id: first }] });
-      for (const id of [first, second]) {
-        const answer = await kit.nextFor(peer, id, `"subscribed" for sub "${id}" of a batch`);
-        ensure(answer.type === 'subscribed', `sub "${id}" of a batch was answered with ${show(answer)}, not "subscribed"`);
-      }
-      const data = await kit.publish();
-      const got = await kit.nextFor(peer, second, `the "msg" of "${second}" after the batch`);
-      ensure(got.type === 'msg' && sameJson(got.data, data), `"${second}" got ${show(got)} after the batch, not the message published`);
-      const late = await peer.quiet(kit.options.quiet, (frame) => frame.id === first);
-      ensure(late.length === 0, `"${first}", left in the batch, still got ${show(late)}`);
+      await explained(unasked, async () => {
+        await answersInOrder(kit, peer, [first, second], [`subscribed ${first}`, `subscribed ${second}`]);
+        const data = await kit.publish();
+        const got = await kit.nextFor(peer, second, `the "msg" of "${second}" after the batch`);
+        ensure(got.type === 'msg' && sameJson(got.data, data), `"${second}" got ${show(got)} after the batch, not the message published`);
+        const late = await peer.quiet(kit.options.quiet, (frame) => frame.id === first || frame.id === second);
+        ensure(late.length === 0, `after the batch and its message, more frames of its ids came: ${show(late)}`);
+      });
+      unasked();
       await kit.expectClose(await kit.connect(), { type: 'batch', frames: [{ type: 'ping' }] }, 1002);
     },
   },
   {
     id: 'sub.batch-reply',
     section: 'batch',
-    description: `A \`batch\` asking for batched answers (\`"reply":"batch"\`) is answered as if its frames had come alone; the answers may come in server \`batch\` frames, each an array of whole frames of the protocol (no \`batch\` inside) of at most ${MAX_BATCH_ANSWER_BYTES.toLocaleString('en')} bytes of UTF-8.`,
+    description: `A \`batch\` asking for batched answers (\`"reply":"batch"\`) is answered as if its frames had come alone, in order; the answers may come in server \`batch\` frames, each an array of whole frames of the protocol (no \`batch\` inside) of at most ${MAX_BATCH_ANSWER_BYTES.toLocaleString('en')} bytes of UTF-8.`,
     check: async (kit) => {
       const peer = await kit.connect();
       peer.readsBatches = true;
       const ids = [kit.id(), kit.id(), kit.id()];
+      const [a, b, c] = ids as [string, string, string];
       const { name, params } = kit.options.channel;
       const sub = (id: string) => ({ type: 'sub', id, channel: name, params });
-      // The last one is refused as a duplicate: an error is an answer like any other.
-      peer.send({ type: 'batch', frames: [sub(ids[0]!), sub(ids[1]!), { type: 'unsub', id: ids[0] }, sub(ids[1]!), sub(ids[2]!)], reply: 'batch' });
-      for (const id of [ids[0]!, ids[1]!, ids[2]!]) {
-        const answer = await kit.nextFor(peer, id, `"subscribed" for sub "${id}" of a batch asking for batched answers`);
-        ensure(answer.type === 'subscribed', `sub "${id}" of a batch asking for batched answers was answered with ${show(answer)}, not "subscribed"`);
-      }
-      const refused = await kit.nextFor(peer, ids[1]!, `the DUPLICATE_ID error for the second sub "${ids[1]}" of the batch`);
-      ensure(refused.type === 'error' && refused.code === 'DUPLICATE_ID', `the second sub "${ids[1]}" of the batch was answered with ${show(refused)}, not an error DUPLICATE_ID`);
-      const data = await kit.publish();
-      for (const id of [ids[1]!, ids[2]!]) {
-        const got = await kit.nextFor(peer, id, `the "msg" of "${id}" after the batch`);
-        ensure(got.type === 'msg' && sameJson(got.data, data), `"${id}" got ${show(got)} after the batch, not the message published`);
-      }
-      const late = await peer.quiet(kit.options.quiet, (frame) => frame.id === ids[0]);
-      ensure(late.length === 0, `"${ids[0]}", left in the batch, still got ${show(late)}`);
-      for (const batch of peer.batches) {
-        ensure(batch.wrong === undefined, `a server batch frame is malformed: ${batch.wrong}`);
-        ensure(batch.bytes <= MAX_BATCH_ANSWER_BYTES, `a server batch frame has ${batch.bytes} bytes, more than ${MAX_BATCH_ANSWER_BYTES}`);
-      }
+      const wellFormed = () => {
+        for (const batch of peer.batches) {
+          ensure(batch.wrong === undefined, `a server batch frame is malformed: ${batch.wrong}`);
+          ensure(batch.bytes <= MAX_BATCH_ANSWER_BYTES, `a server batch frame has ${batch.bytes} bytes of UTF-8, more than ${MAX_BATCH_ANSWER_BYTES}`);
+        }
+      };
+      // `a` is left within the batch; the second `sub` of `b` is refused as a duplicate (an
+      // error is an answer like any other) and `b` goes on.
+      peer.send({ type: 'batch', frames: [sub(a), sub(b), { type: 'unsub', id: a }, sub(b), sub(c)], reply: 'batch' });
+      await explained(wellFormed, async () => {
+        const answers = await answersInOrder(kit, peer, ids, [`subscribed ${a}`, `subscribed ${b}`, `error ${b}`, `subscribed ${c}`]);
+        ensure(answers[2]!.code === 'DUPLICATE_ID', `the second sub "${b}" of the batch was answered with ${show(answers[2])}, not an error DUPLICATE_ID`);
+        const data = await kit.publish();
+        for (const id of [b, c]) {
+          const got = await kit.nextFor(peer, id, `the "msg" of "${id}" after the batch`);
+          ensure(got.type === 'msg' && sameJson(got.data, data), `"${id}" got ${show(got)} after the batch, not the message published`);
+        }
+        const late = await peer.quiet(kit.options.quiet, (frame) => ids.includes(frame.id as string));
+        ensure(late.length === 0, `after the batch and its message, more frames of its ids came: ${show(late)}`);
+      });
+      wellFormed();
     },
   },
   {
@@ -211,4 +215,28 @@ export async function expectMsg(kit: Kit, peer: RawPeer, id: string, at: Subscri
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The next frames of `ids`, in the order they come, which must read `expected` (each
+ * "type id"); returns them.
+ */
+async function answersInOrder(kit: Kit, peer: RawPeer, ids: readonly string[], expected: readonly string[]): Promise<Frame[]> {
+  const got: Frame[] = [];
+  const seen = () => got.map((frame) => `${String(frame.type)} ${String(frame.id)}`);
+  for (const what of expected) {
+    got.push(await peer.take((frame) => ids.includes(frame.id as string), `${what} (the answers to the batch, in order, after ${seen().join(', ') || 'nothing'})`, kit.options.timeout));
+    ensure(seen().at(-1) === what, `the answers to the batch came as ${seen().join(', ')}, not ${expected.slice(0, got.length).join(', ')}`);
+  }
+  return got;
+}
+
+/** Runs `steps`; when one breaks, `first` gets to say why instead, if it finds the cause (a malformed or unasked batch frame). */
+async function explained(first: () => void, steps: () => Promise<void>): Promise<void> {
+  try {
+    await steps();
+  } catch (error) {
+    first();
+    throw error;
+  }
 }
