@@ -13,6 +13,10 @@
  *   YIELD_EVERY is awaited together (`Promise.all`) before the loop yields.
  * - ws: a `WebSocketServer`; each client says its stream (`{"s":i}`) and message n is
  *   `sockets[n % streams].send(JSON.stringify(message))`.
+ * - ws-envelope: a `WebSocketServer` speaking just enough of rxwire's protocol for the
+ *   client: it answers each `sub` with `subscribed` and sends message n as rxwire's `msg`
+ *   frame (`{"type":"msg","id":"1","offset":k,"data":...}`, the same bytes), without
+ *   validation, broker, history or the slow-reader bound.
  */
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -73,8 +77,32 @@ if (kind === 'rxwire' || kind === 'rxwire-pipelined') {
     }
     return first;
   };
+} else if (kind === 'ws-envelope') {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false, backlog: 2048 });
+  await once(wss, 'listening');
+  const sockets: WebSocket[] = [];
+  const offsets: number[] = [];
+  wss.on('connection', (socket) => {
+    socket.on('error', () => undefined);
+    socket.once('message', (data) => {
+      const { id, params } = JSON.parse(String(data)) as { id: string; params: { s: number } };
+      sockets[params.s] = socket;
+      offsets[params.s] = 0;
+      socket.send(JSON.stringify({ type: 'subscribed', id, epoch: 'E', offset: 0 }));
+    });
+  });
+  port = (wss.address() as AddressInfo).port;
+  run = async (count, warm) => {
+    const first = wallClock();
+    for (let n = 0; n < count; n++) {
+      if (n % YIELD_EVERY === YIELD_EVERY - 1) await turn();
+      const s = n % streams;
+      sockets[s]!.send(`{"type":"msg","id":"1","offset":${(offsets[s] = offsets[s]! + 1)},"data":${JSON.stringify(messageOf(warm ? -1 : n))}}`);
+    }
+    return first;
+  };
 } else {
-  throw new Error('usage: server.ts rxwire|rxwire-pipelined|ws <streams>');
+  throw new Error('usage: server.ts rxwire|rxwire-pipelined|ws|ws-envelope <streams>');
 }
 
 const answer = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
