@@ -22,8 +22,8 @@
  * and PUBLISH_FLAGS to give the server processes more Node flags (`--perf-basic-prof`, for `perf`).
  *
  * The client process reports its own CPU time from its first measured message to its
- * last (printed with each run): on a machine of two cores, the rate is bound by what
- * the server and the client spend together, not by the server alone.
+ * last (printed with each run): it tells which process limits the rate. (Here the
+ * server does: its CPU per message times the rate is one core.)
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
