@@ -33,9 +33,11 @@ export const MAX_BATCH_ANSWER_BYTES = 256 * 1024;
 export interface JsonEnvelopeOptions {
   /**
    * Whether a `batch` asks the server for its answers in `batch` frames
-   * (`"reply":"batch"`, see docs/protocol.md). The client's default adapter asks when
-   * its `maxPayload` is at least {@link MAX_BATCH_ANSWER_BYTES}.
-   * @defaultValue true
+   * (`"reply":"batch"`, see docs/protocol.md). Ask only if the client takes frames of
+   * {@link MAX_BATCH_ANSWER_BYTES}: with a smaller `maxPayload`, a batch of answers
+   * would close every connection with 1009, and every resubscription would close the
+   * next. The client's default adapter asks exactly when its `maxPayload` takes them.
+   * @defaultValue false (the client's default adapter: true with the default `maxPayload`)
    */
   readonly batchAnswers?: boolean;
 }
@@ -67,7 +69,7 @@ export interface JsonEnvelopeOptions {
  * ```
  */
 export function jsonEnvelope(options: JsonEnvelopeOptions = {}): WireAdapter {
-  const batchAnswers = options.batchAnswers ?? true;
+  const batchAnswers = options.batchAnswers ?? false;
   return {
     acceptance: true,
     subscribe: ({ id, channel, params, since }) =>

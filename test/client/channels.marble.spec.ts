@@ -25,7 +25,7 @@ function setup() {
     protocol: smartHome,
     // These specs are about channels and requests: a connection is open when its socket
     // is, without the acceptance frame (client.marble.spec.ts covers that).
-    adapter: { ...jsonEnvelope(), acceptance: false },
+    adapter: { ...jsonEnvelope({ batchAnswers: true }), acceptance: false },
     heartbeat: false,
     reconnect: { jitter: 'none', initialDelay: 10 },
     statsInterval: 1,

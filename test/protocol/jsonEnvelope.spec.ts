@@ -18,6 +18,16 @@ describe('jsonEnvelope', () => {
     expect(wire.ping()).toEqual({ type: 'ping' });
   });
 
+  it('asks for batched answers only when told to: a client with a small maxPayload must not get them', () => {
+    const frames = [{ type: 'sub', id: '1', channel: 'device', params: { id: 'oven-1' } }];
+    expect(jsonEnvelope().batch!(frames)).toEqual({ type: 'batch', frames });
+    expect(jsonEnvelope({ batchAnswers: false }).batch!(frames)).toEqual({ type: 'batch', frames });
+    expect(jsonEnvelope({ batchAnswers: true }).batch!(frames)).toEqual({ type: 'batch', frames, reply: 'batch' });
+    // Either way it reads a server batch as the frames it carries.
+    expect(jsonEnvelope().unbatch!({ type: 'batch', frames: [{ type: 'pong' }] })).toEqual([{ type: 'pong' }]);
+    expect(jsonEnvelope().unbatch!({ type: 'pong' })).toBeUndefined();
+  });
+
   it('reads every server frame', () => {
     expect(wire.decode({ type: 'msg', id: '1', offset: 3, data: { a: 1 } })).toEqual({ kind: 'message', key: '1', offset: 3, data: { a: 1 } });
     expect(wire.decode({ type: 'msg', id: '1', epoch: 'E2', offset: 1, data: 0 })).toEqual({ kind: 'message', key: '1', epoch: 'E2', offset: 1, data: 0 });

@@ -243,6 +243,41 @@ describe('checkConformance against broken servers', () => {
       ['malformed.binary', false, 'closed with 1011 "anything goes", not 1003'],
     ]);
   });
+
+  it('a server that sends batch frames to a client that did not ask breaks sub.batch, and keeps sub.batch-reply', async () => {
+    const { server, publish } = await batchingServer('unasked');
+    raw = server;
+    const result = await checkConformance(kitOptions(server.port, publish, { timeout: 300, quiet: 50, only: ['sub.batch', 'sub.batch-reply'] }));
+    expect(result.rules.map((rule) => [rule.id, rule.kept, rule.detail])).toEqual([
+      ['sub.batch', false, 'a server `batch` frame came to a client whose `batch` did not ask for batched answers'],
+      ['sub.batch-reply', true, undefined],
+    ]);
+  });
+
+  it('a server whose batch frame is larger than MAX_BATCH_ANSWER_BYTES, or holds the answers out of order, breaks sub.batch-reply', async () => {
+    for (const [wrap, detail] of [
+      ['huge', /^a server batch frame has 300\d{3} bytes of UTF-8, more than 262144$/],
+      ['reversed', /^the answers to the batch came as subscribed \S+, not subscribed \S+$/],
+    ] as const) {
+      const { server, publish } = await batchingServer(wrap);
+      raw = server;
+      const result = await checkConformance(kitOptions(server.port, publish, { timeout: 300, quiet: 50, only: ['sub.batch-reply'] }));
+      expect(result.rules.map((rule) => [rule.id, rule.kept])).toEqual([['sub.batch-reply', false]]);
+      expect(result.rules[0]!.detail).toMatch(detail);
+      await server.close();
+      raw = undefined;
+    }
+  });
+
+  it('a server whose batch frame carries something that is not a frame breaks sub.batch-reply, saying what it carried', async () => {
+    const { server, publish } = await batchingServer('extra');
+    raw = server;
+    const result = await checkConformance(kitOptions(server.port, publish, { timeout: 300, quiet: 50, only: ['sub.batch', 'sub.batch-reply'] }));
+    expect(result.rules.map((rule) => [rule.id, rule.kept, rule.detail])).toEqual([
+      ['sub.batch', true, undefined],
+      ['sub.batch-reply', false, 'a server batch frame is malformed: it carries 42, not a frame of the protocol'],
+    ]);
+  });
 });
 
 /**
@@ -280,49 +315,6 @@ async function batchingServer(wrap: 'unasked' | 'extra' | 'huge' | 'reversed') {
   };
   return { server, publish };
 }
-
-describe('checkConformance and server batch frames', () => {
-  let raw: { port: number; close(): Promise<void> } | undefined;
-  afterEach(async () => {
-    await raw?.close();
-    raw = undefined;
-  });
-
-  it('a server that sends batch frames to a client that did not ask breaks sub.batch, and keeps sub.batch-reply', async () => {
-    const { server, publish } = await batchingServer('unasked');
-    raw = server;
-    const result = await checkConformance(kitOptions(server.port, publish, { timeout: 300, quiet: 50, only: ['sub.batch', 'sub.batch-reply'] }));
-    expect(result.rules.map((rule) => [rule.id, rule.kept, rule.detail])).toEqual([
-      ['sub.batch', false, 'a server `batch` frame came to a client whose `batch` did not ask for batched answers'],
-      ['sub.batch-reply', true, undefined],
-    ]);
-  });
-
-  it('a server whose batch frame is larger than MAX_BATCH_ANSWER_BYTES, or holds the answers out of order, breaks sub.batch-reply', async () => {
-    for (const [wrap, detail] of [
-      ['huge', /^a server batch frame has 300\d{3} bytes of UTF-8, more than 262144$/],
-      ['reversed', /^the answers to the batch came as subscribed \S+, not subscribed \S+$/],
-    ] as const) {
-      const { server, publish } = await batchingServer(wrap);
-      raw = server;
-      const result = await checkConformance(kitOptions(server.port, publish, { timeout: 300, quiet: 50, only: ['sub.batch-reply'] }));
-      expect(result.rules.map((rule) => [rule.id, rule.kept])).toEqual([['sub.batch-reply', false]]);
-      expect(result.rules[0]!.detail).toMatch(detail);
-      await server.close();
-      raw = undefined;
-    }
-  });
-
-  it('a server whose batch frame carries something that is not a frame breaks sub.batch-reply, saying what it carried', async () => {
-    const { server, publish } = await batchingServer('extra');
-    raw = server;
-    const result = await checkConformance(kitOptions(server.port, publish, { timeout: 300, quiet: 50, only: ['sub.batch', 'sub.batch-reply'] }));
-    expect(result.rules.map((rule) => [rule.id, rule.kept, rule.detail])).toEqual([
-      ['sub.batch', true, undefined],
-      ['sub.batch-reply', false, 'a server batch frame is malformed: it carries 42, not a frame of the protocol'],
-    ]);
-  });
-});
 
 describe('checkConformance options', () => {
   it('rejects options without a url, a channel or a publish function', async () => {
