@@ -6,8 +6,7 @@ import { TokenBucket } from './rateLimit';
 import { BATCH_FRAMES_PER_TOKEN, parseFrame, type InboundFrame, type Parsed } from './parse';
 import { Subscriptions } from './subscriptions';
 import { request } from './requests';
-import { MAX_BATCH_ANSWER_BYTES } from '../../protocol/jsonEnvelope';
-import { utf8Length } from '../../internal/utf8';
+import { HeldFrames, batchFrame } from './heldFrames';
 
 const decoder = new TextDecoder();
 
@@ -36,7 +35,7 @@ export class Connection<A> implements Peer<A> {
     const transport = this.transport;
     if (this.closingNow || !transport.open) return this.context.count('dropped', frames.length);
     if (transport.bufferedAmount > this.maxBufferedBytes && this.tooSlow()) return this.context.count('dropped', frames.length);
-    transport.send(frames.length === 1 ? frames[0]! : `${BATCH_OPEN}${frames.join(',')}${BATCH_CLOSE}`);
+    transport.send(batchFrame(frames));
     this.context.count('out', frames.length);
   };
 
@@ -205,49 +204,5 @@ export class Connection<A> implements Peer<A> {
    */
   private inOrder(work: () => void | Promise<void>): void {
     this.order = this.order.then(work).catch(() => undefined);
-  }
-}
-
-const BATCH_OPEN = '{"type":"batch","frames":[';
-const BATCH_CLOSE = ']}';
-
-/**
- * Frames held while a batch is handled, to go out as `batch` frames: whatever was held
- * goes out at the end of the batch, before a frame would make it pass
- * `MAX_BATCH_ANSWER_BYTES` (a frame that large alone goes alone), and at the end
- * of the event loop's turn (a batch whose subscriptions wait on a broker does not hold
- * back what is sent meanwhile for longer than that).
- */
-class HeldFrames {
-  private frames: string[] = [];
-  /** The UTF-8 size of the batch frame that would carry what is held. */
-  private bytes = BATCH_OPEN.length + BATCH_CLOSE.length - 1;
-  private timed = false;
-
-  constructor(private readonly out: (frames: readonly string[]) => void) {}
-
-  add(text: string): void {
-    // Each frame costs its UTF-8 bytes and a comma; what would pass the bound goes first.
-    const size = utf8Length(text) + 1;
-    if (this.bytes + size > MAX_BATCH_ANSWER_BYTES) this.release();
-    this.frames.push(text);
-    this.bytes += size;
-    if (!this.timed) {
-      this.timed = true;
-      setImmediate(this.onTurn);
-    }
-  }
-
-  private readonly onTurn = (): void => {
-    this.timed = false;
-    this.release();
-  };
-
-  release(): void {
-    const frames = this.frames;
-    if (frames.length === 0) return;
-    this.frames = [];
-    this.bytes = BATCH_OPEN.length + BATCH_CLOSE.length - 1;
-    this.out(frames);
   }
 }
